@@ -1,0 +1,88 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Our own targets: Swift 6 mode, warnings are errors (dependencies are not affected).
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+let package = Package(
+    name: "h2fleet",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "h2fleet", targets: ["h2fleet"]),
+        .library(name: "Engine", targets: ["Engine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+    ],
+    targets: [
+        // The one door to C: only `Archives` imports it.
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        // Stage 1: input files → decompressed bytes (directory walk, zstd streaming, SHA-256).
+        .target(
+            name: "Archives",
+            dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        // Stage 2: bytes → frames (CSV decoder, timestamps, decimals, rejections).
+        .target(name: "Frames", swiftSettings: strict),
+        // Stage 3: frames → per-vehicle timelines (dedup, interval classes).
+        .target(name: "Timelines", dependencies: ["Frames"], swiftSettings: strict),
+        // Stage 4: timelines → figures for one year (periods in the policy's zone).
+        .target(name: "Figures", dependencies: ["Timelines"], swiftSettings: strict),
+        // Policy (TOML) and registry (CSV): the rules a run is judged by.
+        .target(
+            name: "Rules",
+            dependencies: ["Frames", "Timelines", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict
+        ),
+        // Stage 5: figures + rules → vehicle and operator subsidies.
+        .target(name: "Subsidy", dependencies: ["Figures", "Rules"], swiftSettings: strict),
+        // Stage 6: the report: JSON, CSV files, summary table.
+        .target(name: "Reports", dependencies: ["Subsidy", "Archives"], swiftSettings: strict),
+        // Wires the stages together, in parallel with Dispatch.
+        .target(
+            name: "Engine",
+            dependencies: ["Archives", "Frames", "Timelines", "Figures", "Rules", "Subsidy", "Reports"],
+            swiftSettings: strict
+        ),
+        // Thin executable: argument parsing and exit codes only.
+        .executableTarget(
+            name: "h2fleet",
+            dependencies: ["Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        // Helpers shared by the test targets (fixtures, temporary folders, running the CLI).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(
+            name: "FramesTests",
+            dependencies: ["Frames", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TimelinesTests",
+            dependencies: ["Timelines", "Figures", "Frames"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RulesTests",
+            dependencies: ["Rules", "Subsidy", "Figures", "Reports", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", "Archives", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["h2fleet", "TestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,39 @@
+/// Why an input could not be found, read or decompressed.
+///
+/// The `message` says what failed in words a regulator can act on; `path` names the input.
+public struct ArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// A kind of archive failure.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+        /// The input argument does not exist (bad usage, not a failed input).
+        public static let notFound = Code(name: "not_found")
+        /// The file could not be opened or read (permission, I/O error, broken link).
+        public static let unreadable = Code(name: "unreadable")
+        /// The bytes are not a valid zstd stream (corrupt, bad checksum, not zstd).
+        public static let corrupt = Code(name: "corrupt")
+        /// The zstd stream ends in the middle of a frame.
+        public static let truncated = Code(name: "truncated")
+        /// The content cannot be decoded as its format requires (e.g. CSV header problems).
+        public static let badContent = Code(name: "bad_content")
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// What failed, for a person.
+    public var message: String
+    /// The input's path as reported, when known.
+    public var path: String?
+
+    /// Creates an error with a code and a message.
+    public init(_ code: Code, _ message: String, path: String? = nil) {
+        self.code = code
+        self.message = message
+        self.path = path
+    }
+
+    public var description: String {
+        if let path { return "\(path): \(message)" }
+        return message
+    }
+}

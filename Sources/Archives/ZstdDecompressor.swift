@@ -1,0 +1,60 @@
+import CZstd
+
+/// A streaming zstd decompression context: the only place libzstd is called.
+///
+/// One per worker, never shared (it is deliberately not `Sendable`); `deinit` frees the context.
+struct ZstdDecompressor: ~Copyable {
+    private let context: OpaquePointer
+
+    /// Whether the last call ended exactly at a frame boundary (libzstd returned 0).
+    private(set) var atFrameBoundary = true
+
+    init() {
+        guard let context = ZSTD_createDCtx() else {
+            fatalError("libzstd could not allocate a decompression context (out of memory)")
+        }
+        self.context = context
+    }
+
+    deinit { ZSTD_freeDCtx(context) }
+
+    /// Starts a new stream (a new file).
+    mutating func reset() {
+        _ = ZSTD_DCtx_reset(context, ZSTD_reset_session_only)
+        atFrameBoundary = true
+    }
+
+    /// Decompresses all of `input`, handing each filled piece of `output` to `emit`.
+    ///
+    /// Multi-frame streams (as written by `zstd` and `pzstd`) continue across frames.
+    /// - Throws: a message from libzstd when the data is not a valid zstd stream.
+    mutating func decompress(
+        _ input: UnsafeRawBufferPointer,
+        output: UnsafeMutableRawBufferPointer,
+        emit: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void
+    ) throws(ArchiveError) {
+        guard let inBase = input.baseAddress, input.count > 0, let outBase = output.baseAddress else { return }
+        var inBuffer = ZSTD_inBuffer(src: inBase, size: input.count, pos: 0)
+        while true {
+            var outBuffer = ZSTD_outBuffer(dst: outBase, size: output.count, pos: 0)
+            let result = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
+            if ZSTD_isError(result) != 0 {
+                let name = String(cString: ZSTD_getErrorName(result))
+                throw ArchiveError(.corrupt, "not a valid zstd stream (\(name))")
+            }
+            atFrameBoundary = result == 0
+            if outBuffer.pos > 0 {
+                try emit(UnsafeRawBufferPointer(start: outBase, count: outBuffer.pos))
+            }
+            // Done with this input once it is consumed and the output buffer was not filled
+            // (a full buffer may mean libzstd holds more output).
+            if inBuffer.pos == inBuffer.size && outBuffer.pos < outBuffer.size { return }
+        }
+    }
+
+    /// The libzstd version this program runs with, e.g. `1.5.4`.
+    static var libraryVersion: String { String(cString: ZSTD_versionString()) }
+
+    /// The recommended output buffer size of libzstd.
+    static var recommendedOutputSize: Int { ZSTD_DStreamOutSize() }
+}

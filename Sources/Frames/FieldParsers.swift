@@ -1,0 +1,106 @@
+/// Parsers for the fields of a telemetry row (SPEC 2.1), working on bytes.
+public enum FieldParsers {
+    /// The largest epoch-seconds value accepted (9999-12-31T23:59:59Z).
+    public static let maxEpoch: Int64 = 253_402_300_799
+
+    /// Parses `digits[.digits]` into tenths, rounding halves away from zero (SPEC 1).
+    /// - Returns: `nil` for any other form or a value above `maxTenths`.
+    @inlinable
+    public static func tenths(_ bytes: UnsafeRawBufferPointer, maxTenths: Int64) -> Int64? {
+        let count = bytes.count
+        var index = 0
+        var whole: Int64 = 0
+        while index < count {
+            let digit = bytes[index] &- 48
+            if digit > 9 { break }
+            whole = whole * 10 + Int64(digit)
+            if whole > maxTenths { return nil }
+            index += 1
+        }
+        if index == 0 { return nil }
+        var value = whole * 10
+        if index < count {
+            guard bytes[index] == UInt8(ascii: "."), index + 1 < count else { return nil }
+            index += 1
+            var position = 0
+            while index < count {
+                let digit = bytes[index] &- 48
+                if digit > 9 { return nil }
+                if position == 0 {
+                    value += Int64(digit)
+                } else if position == 1 && digit >= 5 {
+                    value += 1
+                }
+                position += 1
+                index += 1
+            }
+        }
+        return value <= maxTenths ? value : nil
+    }
+
+    /// Parses a timestamp (SPEC 2.1): epoch seconds, RFC 3339 with `Z` or an offset, or a local
+    /// date-time taken in a zone `localOffset` seconds east of UTC.
+    /// - Returns: seconds since the epoch, or `nil` when the text is not one of those forms or
+    ///   names a time that does not exist.
+    @inlinable
+    public static func timestamp(_ bytes: UnsafeRawBufferPointer, localOffset: Int) -> Int64? {
+        let count = bytes.count
+        if count == 0 { return nil }
+        if count <= 12 {
+            var value: Int64 = 0
+            var allDigits = true
+            for index in 0..<count {
+                let digit = bytes[index] &- 48
+                if digit > 9 { allDigits = false; break }
+                value = value * 10 + Int64(digit)
+            }
+            if allDigits { return value <= maxEpoch ? value : nil }
+        }
+        guard count >= 19 else { return nil }
+        @inline(__always) func number(_ at: Int, _ width: Int) -> Int? {
+            var value = 0
+            for index in at..<(at + width) {
+                let digit = bytes[index] &- 48
+                if digit > 9 { return nil }
+                value = value * 10 + Int(digit)
+            }
+            return value
+        }
+        guard let year = number(0, 4), bytes[4] == UInt8(ascii: "-"),
+              let month = number(5, 2), bytes[7] == UInt8(ascii: "-"),
+              let day = number(8, 2), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
+              let hour = number(11, 2), bytes[13] == UInt8(ascii: ":"),
+              let minute = number(14, 2), bytes[16] == UInt8(ascii: ":"),
+              let second = number(17, 2)
+        else { return nil }
+        guard year >= 1970, hour <= 23, minute <= 59, second <= 59,
+              CivilTime.isValid(year: year, month: month, day: day)
+        else { return nil }
+        var index = 19
+        if index < count && bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            let fractionStart = index
+            while index < count && bytes[index] &- 48 <= 9 { index += 1 }
+            if index == fractionStart { return nil }
+        }
+        var offset = localOffset
+        if index < count {
+            let marker = bytes[index]
+            if marker == UInt8(ascii: "Z") {
+                offset = 0
+                index += 1
+            } else if marker == UInt8(ascii: "+") || marker == UInt8(ascii: "-") {
+                guard count - index == 6, let hours = number(index + 1, 2), bytes[index + 3] == UInt8(ascii: ":"),
+                      let minutes = number(index + 4, 2), hours <= 23, minutes <= 59
+                else { return nil }
+                offset = (hours * 3600 + minutes * 60) * (marker == UInt8(ascii: "-") ? -1 : 1)
+                index += 6
+            } else {
+                return nil
+            }
+        }
+        guard index == count else { return nil }
+        let days = CivilTime.days(year: year, month: month, day: day)
+        return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset)
+    }
+}

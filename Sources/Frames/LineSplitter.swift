@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Splits a byte stream into lines by the text rules of SPEC 2.1, across buffer boundaries.
+///
+/// Lines end in `\n` or `\r\n`; a last line without a line end counts; lines are numbered
+/// from 1; a leading UTF-8 byte-order mark is dropped. A line is handed over without its line
+/// end, together with whether it is longer than `maxLineBytes`; a longer line is handed over
+/// truncated (its first bytes only), so memory stays bounded whatever the input.
+public struct LineSplitter {
+    /// The longest line accepted, in bytes, line end and byte-order mark excluded.
+    public static let maxLineBytes = 4096
+
+    /// Bytes of a line that started in an earlier buffer.
+    private var carry: [UInt8] = []
+    /// The carried line was longer than the carry can hold.
+    private var carryOverflowed = false
+    /// The number of the line being assembled.
+    public private(set) var lineNumber: Int64 = 1
+
+    private static let carryLimit = maxLineBytes + 5
+
+    /// Creates a splitter at the start of a stream.
+    public init() {}
+
+    /// Splits `bytes`, calling `line(number, content, tooLong)` for each complete line.
+    public mutating func consume(
+        _ bytes: UnsafeRawBufferPointer,
+        _ line: (Int64, UnsafeRawBufferPointer, Bool) -> Void
+    ) {
+        guard let base = bytes.baseAddress else { return }
+        var start = 0
+        let count = bytes.count
+        while start < count {
+            guard let found = memchr(base + start, 0x0A, count - start) else {
+                appendToCarry(UnsafeRawBufferPointer(start: base + start, count: count - start))
+                return
+            }
+            let end = base.distance(to: UnsafeRawPointer(found))
+            let piece = UnsafeRawBufferPointer(start: base + start, count: end - start)
+            if carry.isEmpty && !carryOverflowed {
+                deliver(piece, overflowed: false, line)
+            } else {
+                appendToCarry(piece)
+                let overflowed = carryOverflowed
+                carry.withUnsafeBytes { deliver($0, overflowed: overflowed, line) }
+                carry.removeAll(keepingCapacity: true)
+                carryOverflowed = false
+            }
+            start = end + 1
+        }
+    }
+
+    /// Ends the stream: a last line without a line end is handed over.
+    public mutating func finish(_ line: (Int64, UnsafeRawBufferPointer, Bool) -> Void) {
+        if carry.isEmpty && !carryOverflowed { return }
+        let overflowed = carryOverflowed
+        carry.withUnsafeBytes { deliver($0, overflowed: overflowed, line) }
+        carry.removeAll(keepingCapacity: true)
+        carryOverflowed = false
+    }
+
+    private mutating func appendToCarry(_ piece: UnsafeRawBufferPointer) {
+        let room = LineSplitter.carryLimit - carry.count
+        if piece.count > room {
+            carry.append(contentsOf: piece.prefix(room))
+            carryOverflowed = true
+        } else {
+            carry.append(contentsOf: piece)
+        }
+    }
+
+    private mutating func deliver(
+        _ raw: UnsafeRawBufferPointer,
+        overflowed: Bool,
+        _ line: (Int64, UnsafeRawBufferPointer, Bool) -> Void
+    ) {
+        var content = raw
+        if lineNumber == 1, content.count >= 3, content[0] == 0xEF, content[1] == 0xBB, content[2] == 0xBF {
+            content = UnsafeRawBufferPointer(rebasing: content[3...])
+        }
+        if !overflowed, let last = content.last, last == 0x0D {
+            content = UnsafeRawBufferPointer(rebasing: content.dropLast())
+        }
+        line(lineNumber, content, overflowed || content.count > LineSplitter.maxLineBytes)
+        lineNumber += 1
+    }
+}
+
+/// Byte helpers shared by the CSV readers.
+public enum TextBytes {
+    /// `bytes` without leading and trailing spaces and tabs.
+    @inlinable
+    public static func trimmed(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var start = 0
+        var end = bytes.count
+        while start < end && (bytes[start] == 0x20 || bytes[start] == 0x09) { start += 1 }
+        while end > start && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+    }
+
+    /// Whether a line holds only spaces and tabs (an empty line, SPEC 2.1).
+    @inlinable
+    public static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        for byte in bytes where byte != 0x20 && byte != 0x09 { return false }
+        return true
+    }
+
+    /// The comma-separated fields of a line, trimmed, as text (for headers and the registry).
+    public static func fields(_ line: UnsafeRawBufferPointer) -> [String] {
+        line.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { field in
+            String(decoding: trimmed(UnsafeRawBufferPointer(rebasing: field)), as: UTF8.self)
+        }
+    }
+}

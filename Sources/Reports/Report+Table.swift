@@ -1,0 +1,74 @@
+import Frames
+import Subsidy
+
+extension Report {
+    /// The summary table printed by `h2fleet subsidy` (SPEC 7): inputs, operators, totals.
+    /// Text from input files has control characters escaped so it cannot act on a terminal.
+    public func table() -> String {
+        let totals = self.totals
+        let allRejections = rejections
+        let failed = files.filter { $0.error != nil }
+        var out = "h2fleet \(engineVersion) — policy \(policyId), year \(year), rules \(rulesVersion)\n"
+        out += "Inputs: \(files.count) file\(files.count == 1 ? "" : "s") (\(failed.count) failed), "
+            + "\(frames) frames, \(allRejections.total) rejected rows, "
+            + "\(exactDuplicates) exact and \(conflictingDuplicates) conflicting duplicates\n"
+        for file in failed {
+            out += "  FAILED \(TerminalText.escaped(file.path)): \(TerminalText.escaped(file.error ?? ""))\n"
+        }
+        let reasons = RejectionReasonSummary.describe(allRejections)
+        if !reasons.isEmpty { out += "  rejected rows: \(reasons)\n" }
+        out += "\n"
+        var rows: [[String]] = [["operator", "vehicles", "hydrogen km", "average km", "eligible", "subsidy yuan"]]
+        for entry in outcome.operators {
+            rows.append([
+                TerminalText.escaped(entry.id), String(entry.vehicles), Units.km(entry.hydrogen),
+                Units.km(entry.averageTenths), entry.eligible ? "yes" : "no", Units.yuan(entry.subsidyFen),
+            ])
+        }
+        let unregistered = outcome.vehicles.filter { $0.registration == nil }
+        if !unregistered.isEmpty {
+            let hydrogen = unregistered.reduce(Int64(0)) { $0 + $1.figures.hydrogen }
+            rows.append(["(unregistered)", String(unregistered.count), Units.km(hydrogen), "", "", Units.yuan(0)])
+        }
+        rows.append(["TOTAL", String(totals.vehicles), Units.km(totals.hydrogen), "", "", Units.yuan(totals.subsidyFen)])
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for (index, row) in rows.enumerated() {
+            if index == rows.count - 1 {
+                out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+            }
+            let cells = row.enumerated().map { column, text in
+                let padding = String(repeating: " ", count: widths[column] - text.count)
+                return column == 0 ? text + padding : padding + text
+            }
+            out += cells.joined(separator: "  ") + "\n"
+        }
+        let statuses = Dictionary(grouping: outcome.vehicles, by: \.status.rawValue).mapValues(\.count)
+        out += "\nVehicles: " + ["paid", "capped", "operator_ineligible", "unregistered"]
+            .map { "\(statuses[$0] ?? 0) \($0)" }.joined(separator: ", ") + "\n"
+        return out
+    }
+}
+
+enum RejectionReasonSummary {
+    static func describe(_ tally: RejectionTally) -> String {
+        RejectionReason.allCases.filter { tally.counts[$0.rawValue] > 0 }
+            .map { "\(tally.counts[$0.rawValue]) \($0.name)" }.joined(separator: ", ")
+    }
+}
+
+/// Makes input text safe to print on a terminal: control characters and escape sequences
+/// are shown as `\u{…}` instead of acting.
+public enum TerminalText {
+    /// `text` with every control character escaped.
+    public static func escaped(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Dispatch
+import Engine
+import Foundation
+import Reports
+
+/// `h2fleet subsidy`: the yearly subsidy run (SPEC 7).
+struct SubsidyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "subsidy",
+        abstract: "Compute each vehicle's hydrogen mileage and each operator's subsidy for a year.",
+        discussion: """
+            INPUT is a telemetry file or a directory. Directories are searched recursively for \
+            files named *.csv or *.csv.zst (names starting with '.' are skipped); a file named \
+            directly is read whatever its name. Files ending in .zst are decompressed as they \
+            are read.
+
+            Prints a summary table (or the report with --format). With --out DIR it writes \
+            report.json, vehicles.csv, operators.csv and rejections.csv into DIR.
+
+            Example:
+              h2fleet subsidy --registry samples/registry.csv --year 2025 --out out samples/telemetry
+
+            Exit status: 0 success; 2 bad usage, policy, registry or unwritable output; \
+            3 finished, but an input file could not be read (the reports name it).
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json, csv
+    }
+
+    @Option(help: ArgumentHelp("Policy TOML file (default: the built-in Daxing 2022 policy).", valueName: "file"))
+    var policy: String?
+
+    @Option(help: ArgumentHelp("Vehicle registry CSV with columns vin, operator, class.", valueName: "file"))
+    var registry: String
+
+    @Option(help: ArgumentHelp("Report year (one of the policy's programme years).", valueName: "year"))
+    var year: Int
+
+    @Option(help: ArgumentHelp("Also write report.json, vehicles.csv, operators.csv, rejections.csv here (created if missing).", valueName: "dir"))
+    var out: String?
+
+    @Option(help: "What to print: table (summary), json (report.json) or csv (vehicles.csv).")
+    var format: Format = .table
+
+    @Option(help: ArgumentHelp("Worker threads (default: the number of processors).", valueName: "n"))
+    var threads: Int?
+
+    @Argument(help: ArgumentHelp("Telemetry files or directories.", valueName: "input"))
+    var inputs: [String] = []
+
+    func validate() throws {
+        if inputs.isEmpty { throw ValidationError("at least one INPUT (file or directory) is required") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        for input in inputs where !FileManager.default.fileExists(atPath: input) {
+            var isLink = false
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: input) {
+                isLink = attributes[.type] as? FileAttributeType == .typeSymbolicLink
+            }
+            if !isLink { throw ValidationError("input does not exist: \(input)") }
+        }
+    }
+
+    func run() throws {
+        let request = SubsidyRequest(
+            policyPath: policy, registryPath: registry, year: year, inputs: inputs,
+            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let report = try SubsidyRun.run(request)
+        if let out {
+            try OutputWriter.write(report, to: out)
+        }
+        let text: String
+        switch format {
+        case .table: text = report.table()
+        case .json: text = report.json()
+        case .csv: text = report.vehiclesCSV()
+        }
+        FileHandle.standardOutput.write(Data(text.utf8))
+        if report.hasFailedInputs {
+            for file in report.files where file.error != nil {
+                let message = "h2fleet: failed input \(TerminalText.escaped(file.path)): \(TerminalText.escaped(file.error ?? ""))\n"
+                FileHandle.standardError.write(Data(message.utf8))
+            }
+            throw ExitCode(3)
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// Runs the command and maps every outcome to SPEC 7's exit statuses: 0 success, 2 bad usage
+/// or configuration, 3 finished with failed inputs.
+do {
+    var command = try H2fleet.parseAsRoot()
+    try command.run()
+} catch let code as ExitCode {
+    exit(code.rawValue)
+} catch {
+    let exitCode = H2fleet.exitCode(for: error)
+    if exitCode == .success {
+        print(H2fleet.fullMessage(for: error))
+        exit(0)
+    }
+    var message = H2fleet.fullMessage(for: error)
+    if error is RunError || error is OutputError {
+        message = "h2fleet: error: \(error)"
+    }
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    exit(2)
+}

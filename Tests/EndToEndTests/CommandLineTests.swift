@@ -1,0 +1,123 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The command line as a regulator meets it (SPEC 7): exit statuses, messages, outputs.
+@Suite("Command line (SPEC 7)")
+struct CommandLineTests {
+    static let basic = TestPaths.conformance.appendingPathComponent("01_basic")
+
+    func run(_ arguments: [String]) throws -> ProcessResult {
+        try runH2fleet(arguments, in: Self.basic)
+    }
+
+    @Test("a bad registry stops with status 2, naming file and line")
+    func badRegistry() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let registry = folder.write("registry.csv", "vin,operator,class\nLZYTEST0000000001,OP1,tram\n")
+        let result = try run(["subsidy", "--policy", "policy.toml", "--registry", registry, "--year", "2025", "telemetry"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("\(registry):2:"))
+        #expect(result.stderr.contains("unknown class 'tram'"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test("a bad policy stops with status 2, naming the field")
+    func badPolicy() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let text = try String(contentsOf: Self.basic.appendingPathComponent("policy.toml"), encoding: .utf8)
+            .replacingOccurrences(of: "max_speed_kmh = 120", with: "max_speed_kmh = -5")
+        let policy = folder.write("policy.toml", text)
+        let result = try run(["subsidy", "--policy", policy, "--registry", "registry.csv", "--year", "2025", "telemetry"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("telemetry.max_speed_kmh"))
+    }
+
+    @Test("a year outside the policy's years stops with status 2")
+    func yearOutsidePolicy() throws {
+        let result = try run(["subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2019", "telemetry"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("2019"))
+    }
+
+    @Test("bad usage is status 2: missing input, no input, --threads 0, unknown format")
+    func badUsage() throws {
+        let cases: [([String], String)] = [
+            (["telemetry/nope.csv"], "nope.csv"),
+            ([], "INPUT"),
+            (["--threads", "0", "telemetry"], "threads"),
+            (["--format", "xml", "telemetry"], "format"),
+        ]
+        for (extra, fragment) in cases {
+            let result = try run(["subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025"] + extra)
+            #expect(result.status == 2, "\(extra)")
+            #expect(result.stderr.contains(fragment), "\(extra): \(result.stderr)")
+        }
+    }
+
+    @Test("a corrupt archive is reported, the rest processed, status 3")
+    func corruptArchive() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let telemetry = try String(contentsOf: Self.basic.appendingPathComponent("telemetry/day1.csv"), encoding: .utf8)
+        folder.write("in/good.csv", telemetry)
+        folder.write("in/bad.csv.zst", bytes: Array("this is not zstd".utf8))
+        let out = folder.path("out")
+        let result = try run(["subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025",
+                              "--out", out, folder.path("in")])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("bad.csv.zst"))
+        #expect(result.stdout.contains("FAILED"))
+        let report = try String(contentsOf: URL(fileURLWithPath: out + "/report.json"), encoding: .utf8)
+        #expect(report.contains("\"status\": \"failed\""))
+        #expect(report.contains("\"hydrogen_km\": 1.8"))
+    }
+
+    @Test("outputs: four files, byte-identical across thread counts and argument order; json and csv formats")
+    func outputs() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let base = ["subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025"]
+        let first = try run(base + ["--threads", "1", "--out", folder.path("a"), "telemetry/day1.csv", "telemetry"])
+        let second = try run(base + ["--threads", "3", "--out", folder.path("b"), "telemetry", "telemetry/day1.csv"])
+        #expect(first.status == 0 && second.status == 0)
+        for name in ["report.json", "vehicles.csv", "operators.csv", "rejections.csv"] {
+            let a = try Data(contentsOf: URL(fileURLWithPath: folder.path("a/\(name)")))
+            let b = try Data(contentsOf: URL(fileURLWithPath: folder.path("b/\(name)")))
+            #expect(a == b, "\(name) differs")
+        }
+        let json = try run(base + ["--format", "json", "telemetry"])
+        #expect(json.stdout.hasPrefix("{\n  \"schema\": \"h2fleet.report/1\""))
+        let csv = try run(base + ["--format", "csv", "telemetry"])
+        #expect(csv.stdout.hasPrefix("vin,operator,class,status,"))
+        #expect(csv.stdout.contains("LZYTEST0000000001,OP1,heavy_truck,paid,10,1,"))
+    }
+
+    @Test("rejections.csv lists sampled rows with file, line and reason; input text is made inert")
+    func rejections() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        folder.write("in/x.csv", "vin,ts,odometer_km,fc_current_a\n=HYPERLINK(\"x\"),1,2,3\nLZYTEST0000000001,1740787200,1.0,\"1\"\n")
+        let out = folder.path("out")
+        let result = try run(["subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025",
+                              "--out", out, folder.path("in")])
+        #expect(result.status == 0)
+        let text = try String(contentsOf: URL(fileURLWithPath: out + "/rejections.csv"), encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.first == "path,position,reason,text")
+        #expect(lines.count == 3)
+        #expect(lines[1].hasSuffix(",2,bad_vin,\"'=HYPERLINK(\"\"x\"\"),1,2,3\""))
+        #expect(lines[2].hasSuffix(",3,bad_current,\"LZYTEST0000000001,1740787200,1.0,\"\"1\"\"\""))
+    }
+
+    @Test("help explains the subsidy command")
+    func help() throws {
+        let result = try runH2fleet(["subsidy", "--help"])
+        #expect(result.status == 0)
+        for word in ["--registry", "--year", "--policy", "--out", "--format", "--threads", "Exit status"] {
+            #expect(result.stdout.contains(word), "help lacks \(word)")
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Archives
+import Engine
+import Foundation
+import Rules
+import TestSupport
+import Testing
+
+/// A small deterministic random number generator.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Telemetry rows for a few vehicles with the faults SPEC 3 handles: gaps, spikes, rollbacks,
+/// duplicates (exact and conflicting), fuel cell off, malformed rows.
+func fleetRows(seed: UInt64) -> [String] {
+    var random = SplitMix(seed: seed)
+    var rows: [String] = []
+    let start = 1_740_787_200  // 2025-03-01T08:00:00+08:00
+    for vehicle in 1...6 {
+        let vin = "LZYTEST000000000\(vehicle)"
+        var odometer = 1000 * vehicle * 10
+        var ts = start
+        for _ in 0..<300 {
+            ts += 10 + Int(random.next() % 5)
+            if random.next() % 50 == 0 { ts += 400 }  // gap
+            odometer += Int(random.next() % 4)
+            let current = random.next() % 8 == 0 ? "0.5" : "\(20 + random.next() % 100).\(random.next() % 10)"
+            var shownOdometer = odometer
+            if random.next() % 97 == 0 { shownOdometer += 5000 }  // spike
+            if random.next() % 131 == 0 { shownOdometer = 0 }  // reset
+            let row = "\(vin),\(ts),\(shownOdometer / 10).\(shownOdometer % 10),\(current)"
+            rows.append(row)
+            if random.next() % 40 == 0 { rows.append(row) }  // exact duplicate
+            if random.next() % 60 == 0 { rows.append("\(vin),\(ts),\(shownOdometer / 10 + 1).0,\(current)") }
+        }
+    }
+    rows.append("LZYTEST0000000001,not-a-time,1.0,1.0")
+    rows.append("LZYTEST000000000O,1740787300,1.0,1.0")
+    return rows
+}
+
+let registryText = """
+    vin,operator,class
+    LZYTEST0000000001,OP1,heavy_truck
+    LZYTEST0000000002,OP1,bus
+    LZYTEST0000000003,OP2,sanitation
+    LZYTEST0000000004,OP2,cold_chain
+    LZYTEST0000000005,OP3,light_truck
+
+    """
+
+/// Runs the pipeline over a folder and returns the report JSON.
+func reportJSON(_ inputs: [String], threads: Int) throws -> String {
+    var policy = Policy.builtIn
+    policy.operatorMinAverageKm = 1
+    let registry = try Registry(bytes: Array(registryText.utf8), file: "registry.csv", classes: Set(policy.classes.map(\.id)))
+    let files = try InputDiscovery.files(for: inputs)
+    return SubsidyRun.compute(files: files, policy: policy, policySHA256: "test", registry: registry, year: 2025, threads: threads).json()
+}
+
+/// The part of a report that must not depend on how the telemetry is laid out in files.
+func figuresPart(_ json: String) throws -> String {
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    let inputs = try #require(object["inputs"] as? [String: Any])
+    let kept: [String: Any] = [
+        "vehicles": object["vehicles"] ?? [], "operators": object["operators"] ?? [], "totals": object["totals"] ?? [:],
+        "frames": inputs["frames"] ?? 0, "rejected_rows": inputs["rejected_rows"] ?? 0,
+        "exact_duplicates": inputs["exact_duplicates"] ?? 0, "conflicting_duplicates": inputs["conflicting_duplicates"] ?? 0,
+        "rejections_by_reason": inputs["rejections_by_reason"] ?? [:],
+    ]
+    return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
+}
+
+@Suite("Order independence (SPEC 3.1, 7)")
+struct OrderIndependenceTests {
+    let header = "vin,ts,odometer_km,fc_current_a\n"
+
+    @Test("shuffled lines and re-split files give the same figures")
+    func shuffledAndResplit() throws {
+        let rows = fleetRows(seed: 1)
+        let reference = TemporaryFolder()
+        defer { reference.remove() }
+        reference.write("all.csv", header + rows.joined(separator: "\n") + "\n")
+        let expected = try figuresPart(try reportJSON([reference.url.path], threads: 1))
+        #expect(expected.contains("\"hydrogen_km\""))
+
+        var random = SplitMix(seed: 99)
+        for trial in 0..<4 {
+            let folder = TemporaryFolder()
+            defer { folder.remove() }
+            let shuffled = rows.shuffled(using: &random)
+            let parts = 1 + trial * 3
+            for part in 0..<parts {
+                let slice = shuffled.enumerated().filter { $0.offset % parts == part }.map(\.element)
+                let text = header + slice.joined(separator: trial % 2 == 0 ? "\n" : "\r\n")
+                if part % 2 == 1 {
+                    folder.write("d\(part)/p\(part).csv.zst", bytes: try zstdCompress(Array(text.utf8)))
+                } else {
+                    folder.write("p\(part).csv", text)
+                }
+            }
+            let actual = try figuresPart(try reportJSON([folder.url.path], threads: 1 + trial % 2))
+            #expect(actual == expected, "trial \(trial) with \(parts) files")
+        }
+    }
+
+    @Test("thread count and argument order give a byte-identical report", arguments: [1, 2, 7])
+    func threadsAndOrder(_ threads: Int) throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let rows = fleetRows(seed: 2)
+        var paths: [String] = []
+        for part in 0..<5 {
+            let slice = rows.enumerated().filter { $0.offset % 5 == part }.map(\.element)
+            paths.append(folder.write("f\(part).csv", header + slice.joined(separator: "\n")))
+        }
+        let reference = try reportJSON(paths, threads: 1)
+        #expect(try reportJSON(paths, threads: threads) == reference)
+        #expect(try reportJSON(paths.reversed(), threads: threads) == reference)
+    }
+}
+
+@Suite("Archives (SPEC 2.2)")
+struct ArchiveTests {
+    struct Collect: ByteSink {
+        var bytes: [UInt8] = []
+        mutating func consume(_ piece: UnsafeRawBufferPointer) { bytes += piece }
+    }
+
+    func read(_ path: String) throws(ArchiveError) -> [UInt8] {
+        var reader = ArchiveReader(blockSize: 4096)
+        var sink = Collect()
+        _ = try reader.read(InputFile(path: path, fileSystemPath: path), into: &sink)
+        return sink.bytes
+    }
+
+    @Test("multi-frame zstd files are read whole, in small blocks")
+    func multiFrame() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let first = (0..<20000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let second = Array("second frame\n".utf8)
+        let path = folder.write("m.csv.zst", bytes: try zstdCompress(first) + zstdCompress(second))
+        #expect(try read(path) == first + second)
+    }
+
+    @Test("a truncated zstd file fails; a corrupt one fails; an empty one holds nothing")
+    func failures() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let whole = try zstdCompress((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let truncated = folder.write("t.csv.zst", bytes: Array(whole.prefix(whole.count / 2)))
+        #expect(throws: ArchiveError.self) { try read(truncated) }
+        let corrupt = folder.write("c.csv.zst", bytes: Array("definitely not zstd".utf8))
+        #expect(throws: ArchiveError.self) { try read(corrupt) }
+        let empty = folder.write("e.csv.zst", bytes: [])
+        #expect(try read(empty).isEmpty)
+    }
+
+    @Test("directories: recursive, sorted, telemetry names only, no dot-names, links to directories not followed")
+    func discovery() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        for name in ["b.csv", "a.csv.zst", "c.gbt32960", "d.gbt32960.hex.zst", "x.txt", "X.CSV", ".h.csv", "sub/z.csv", ".hid/y.csv"] {
+            folder.write(name, "")
+        }
+        try FileManager.default.createSymbolicLink(atPath: folder.path("loop"), withDestinationPath: folder.url.path)
+        try FileManager.default.createSymbolicLink(atPath: folder.path("link.csv"), withDestinationPath: folder.path("b.csv"))
+        let files = try InputDiscovery.files(for: [folder.url.path + "/", folder.path("x.txt"), folder.path("x.txt")])
+        let root = folder.url.path
+        #expect(files.map(\.path) == [
+            root + "/a.csv.zst", root + "/b.csv", root + "/c.gbt32960", root + "/d.gbt32960.hex.zst",
+            root + "/link.csv", root + "/sub/z.csv", root + "/x.txt",
+        ])
+        #expect(files.map(\.format.reportName) == ["csv", "csv", "gbt32960", "gbt32960", "csv", "csv", "csv"])
+        #expect(throws: ArchiveError.self) { try InputDiscovery.files(for: [folder.path("missing")]) }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Frames
+import Testing
+
+/// Collects decoded frames.
+struct Frames: FrameSink {
+    var all: [Frame] = []
+    mutating func accept(_ frame: Frame) { all.append(frame) }
+}
+
+/// Decodes `text` fed in pieces of `pieceSize` bytes.
+func decode(_ text: String, pieceSize: Int = 1 << 20) -> (CSVDecoder, [Frame]) {
+    decode(bytes: Array(text.utf8), pieceSize: pieceSize)
+}
+
+func decode(bytes: [UInt8], pieceSize: Int = 1 << 20) -> (CSVDecoder, [Frame]) {
+    var decoder = CSVDecoder(localOffset: 8 * 3600)
+    var sink = Frames()
+    bytes.withUnsafeBytes { buffer in
+        var start = 0
+        while start < buffer.count {
+            let end = min(buffer.count, start + pieceSize)
+            decoder.consume(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), into: &sink)
+            start = end
+        }
+    }
+    decoder.finish(into: &sink)
+    return (decoder, sink.all)
+}
+
+let header = "vin,ts,odometer_km,fc_current_a\n"
+let good = "LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0,50.0"
+
+@Suite("CSV telemetry decoder (SPEC 2.1)")
+struct CSVDecoderTests {
+    @Test("a row becomes a frame in integer units")
+    func decodesRow() {
+        let (decoder, frames) = decode(header + good + "\n")
+        #expect(decoder.failure == nil)
+        #expect(frames == [Frame(vin: Vin("LZYTEST0000000001")!, ts: 1_740_787_200, odometer: 1000, current: 500)])
+        #expect(decoder.frames == 1)
+    }
+
+    // SPEC 2.1: the first failing reason in the order line_too_long, wrong_field_count, bad_vin,
+    // bad_ts, bad_odometer, bad_current.
+    @Test("rejection reasons, first failing one wins", arguments: [
+        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0", RejectionReason.wrongFieldCount),
+        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0,1,extra", .wrongFieldCount),
+        ("BAD,yesterday,-1,x", .badVin),
+        ("LZYTEST0000000001,yesterday,-1,x", .badTs),
+        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,-1,x", .badOdometer),
+        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,1e3,1", .badOdometer),
+        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0,x", .badCurrent),
+        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0,10000.0", .badCurrent),
+        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0," + String(repeating: "9", count: 4100), .lineTooLong),
+    ])
+    func rejection(_ row: String, _ reason: RejectionReason) {
+        let (decoder, frames) = decode(header + good + "\n" + row + "\n")
+        #expect(frames.count == 1)
+        #expect(decoder.rejections.total == 1)
+        #expect(decoder.rejections.counts[reason.rawValue] == 1)
+        #expect(decoder.rejections.samples[reason.rawValue].first?.position == 3)
+        #expect(decoder.rejections.samples[reason.rawValue].first?.text.utf8.count ?? 0 <= 200)
+    }
+
+    @Test("an empty current is 0 A; spaces and tabs around fields are trimmed")
+    func emptyCurrentAndTrimming() {
+        let (_, frames) = decode(header + " \tlzytest0000000001 , 2025-03-01 08:00:00 ,\t1.25 , \n")
+        #expect(frames.map(\.current) == [0])
+        #expect(frames.map(\.odometer) == [13])
+        #expect(frames.first?.vin.description == "LZYTEST0000000001")
+    }
+
+    @Test("BOM, CRLF, blank lines, columns by name in any order, last line without line end")
+    func textRules() {
+        let text = "\u{FEFF}\r\n  \t\r\nnote,fc_current_a,odometer_km,ts,vin\r\nx,1,2.0,1740787200,LZYTEST0000000001\r\n\r\ny,2,3.0,1740787210,LZYTEST0000000001"
+        let (decoder, frames) = decode(text)
+        #expect(decoder.failure == nil)
+        #expect(frames.map(\.odometer) == [20, 30])
+        #expect(frames.map(\.current) == [10, 20])
+        #expect(decoder.rejections.total == 0)
+    }
+
+    @Test("line numbers are physical, header and blank lines included")
+    func lineNumbers() {
+        let (decoder, _) = decode("\n" + header + "\n" + "bad\n")
+        #expect(decoder.rejections.samples[RejectionReason.wrongFieldCount.rawValue].map(\.position) == [4])
+    }
+
+    @Test("header problems fail the file, naming the column", arguments: [
+        ("vin,ts,odometer_km\n", "fc_current_a"),
+        ("vin,ts,odometer_km,fc_current_a,vin\n", "vin"),
+        ("VIN,ts,odometer_km,fc_current_a\n", "vin"),
+        (String(repeating: "x", count: 4097) + "\n", "longer than 4096"),
+    ])
+    func headerFailures(_ headerLine: String, _ named: String) {
+        let (decoder, frames) = decode(headerLine + good + "\n")
+        #expect(frames.isEmpty)
+        #expect(decoder.failure?.contains(named) == true, "\(decoder.failure ?? "no failure")")
+    }
+
+    @Test("a file with no non-empty line holds no frames and is fine")
+    func emptyFiles() {
+        for text in ["", "\n\n  \n", "\u{FEFF}"] {
+            let (decoder, frames) = decode(text)
+            #expect(decoder.failure == nil)
+            #expect(frames.isEmpty)
+        }
+    }
+
+    @Test("only the first 20 rows per reason are kept as samples; all are counted")
+    func sampleLimit() {
+        let (decoder, _) = decode(header + String(repeating: "bad\n", count: 50))
+        #expect(decoder.rejections.counts[RejectionReason.wrongFieldCount.rawValue] == 50)
+        #expect(decoder.rejections.samples[RejectionReason.wrongFieldCount.rawValue].map(\.position) == Array(2...21))
+    }
+
+    @Test("bytes outside the required columns pass through; NUL in a VIN is bad_vin")
+    func otherBytes() {
+        var bytes = Array((header.dropLast() + ",note\n").utf8)
+        bytes += Array((good + ",").utf8) + [0x00, 0xFF, 0xFE, 0x0A]
+        bytes += Array("LZYTEST00000000".utf8) + [0x00] + Array("1,2025-03-01T08:00:10+08:00,1,1,x\n".utf8)
+        let (decoder, frames) = decode(bytes: bytes)
+        #expect(frames.count == 1)
+        #expect(decoder.rejections.counts[RejectionReason.badVin.rawValue] == 1)
+    }
+
+    static func row(_ index: Int) -> String {
+        let vin = "LZYTEST00000000\(index % 10)1"
+        return "\(vin),\(1_740_787_200 + index),\(index).\(index % 10),\(index % 3)\r\n"
+    }
+
+    // Property: however the bytes are split into pieces, the result is the same.
+    @Test("piece boundaries do not change the result", arguments: [1, 2, 3, 5, 7, 64, 4097])
+    func pieceSizes(_ pieceSize: Int) {
+        var text = "\u{FEFF}" + header.replacingOccurrences(of: "\n", with: "\r\n")
+        text += (0..<40).map(Self.row).joined()
+        text += "bad\r\n" + String(repeating: "y", count: 5000)
+        text += "\r\n" + good
+        let (whole, wholeFrames) = decode(text)
+        let (split, splitFrames) = decode(text, pieceSize: pieceSize)
+        #expect(wholeFrames.count == 41)
+        #expect(splitFrames == wholeFrames)
+        #expect(split.rejections == whole.rejections)
+        #expect(whole.rejections.counts[RejectionReason.lineTooLong.rawValue] == 1)
+    }
+}

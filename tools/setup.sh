@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what h2fleet needs to build and test on Debian/Ubuntu: libzstd-dev (headers and
+# pkg-config file for the CZstd system library), zstd and pkg-config (tests write archives).
+# Does nothing when they are already there.
+set -euo pipefail
+missing=()
+for package in libzstd-dev zstd pkg-config; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "setup: installing ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
