@@ -42,17 +42,23 @@ public struct ArchiveReader: ~Copyable {
 
     /// Reads `file`, handing its content to `sink`, and returns its size and checksum.
     ///
-    /// - Throws: `ArchiveError` when the file cannot be opened or read, or is not a complete
-    ///   zstd stream. Bytes already handed to `sink` must then be discarded by the caller:
-    ///   a file counts whole or not at all (SPEC 2.2).
-    public mutating func read(_ file: InputFile, into sink: inout some ByteSink) throws(ArchiveError) -> StoredFile {
+    /// When the content turns out to be corrupt or truncated, the rest of the file is still read
+    /// (not decoded) so that its size and checksum are those of the whole file as stored.
+    /// - Returns: what is known of the file as stored (`nil` when it could not be read to the
+    ///   end) and the failure, if any. After a failure the bytes already handed to `sink` must
+    ///   be discarded: a file counts whole or not at all (SPEC 2.2).
+    public mutating func read(_ file: InputFile, into sink: inout some ByteSink) -> (stored: StoredFile?, error: ArchiveError?) {
+        if let problem = file.problem {
+            return (nil, ArchiveError(.unreadable, problem, path: file.path))
+        }
         let descriptor = open(file.fileSystemPath, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw ArchiveError(.unreadable, "cannot open: \(systemError(errno))", path: file.path)
+            return (nil, ArchiveError(.unreadable, "cannot open: \(systemError(errno))", path: file.path))
         }
         defer { close(descriptor) }
         var hasher = SHA256()
         var total: Int64 = 0
+        var failure: ArchiveError?
         decompressor.reset()
         let input = inputBuffer
         let output = outputBuffer
@@ -60,28 +66,29 @@ public struct ArchiveReader: ~Copyable {
             let count = Glibc.read(descriptor, input.baseAddress, input.count)
             if count < 0 {
                 if errno == EINTR { continue }
-                throw ArchiveError(.unreadable, "cannot read: \(systemError(errno))", path: file.path)
+                return (nil, ArchiveError(.unreadable, "cannot read: \(systemError(errno))", path: file.path))
             }
             if count == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: input[0..<count])
             hasher.update(bufferPointer: chunk)
             total += Int64(count)
+            if failure != nil { continue }
             if file.isCompressed {
                 do {
                     try decompressor.decompress(chunk, output: output) { (piece) throws(ArchiveError) in
                         sink.consume(piece)
                     }
                 } catch {
-                    throw ArchiveError(error.code, error.message, path: file.path)
+                    failure = ArchiveError(error.code, error.message, path: file.path)
                 }
             } else {
                 sink.consume(chunk)
             }
         }
-        if file.isCompressed && !decompressor.atFrameBoundary {
-            throw ArchiveError(.truncated, "zstd stream is truncated (ends inside a frame)", path: file.path)
+        if failure == nil && file.isCompressed && !decompressor.atFrameBoundary {
+            failure = ArchiveError(.truncated, "zstd stream is truncated (ends inside a frame)", path: file.path)
         }
-        return StoredFile(bytes: total, sha256: hexString(hasher.finalize()))
+        return (StoredFile(bytes: total, sha256: hexString(hasher.finalize())), failure)
     }
 }
 

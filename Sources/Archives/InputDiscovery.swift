@@ -38,7 +38,14 @@ public enum InputDiscovery {
     }
 
     private static func walk(directory: String, reportedAs reported: String, into found: inout [String: InputFile]) {
-        for name in entries(of: directory) where !name.hasPrefix(".") {
+        guard let names = entries(of: directory) else {
+            // Not a silent skip: the folder is reported as a failed input.
+            var unreadable = InputFile(path: reported, fileSystemPath: directory)
+            unreadable.problem = "cannot list directory: \(systemError(errno))"
+            found[reported] = unreadable
+            return
+        }
+        for name in names where !name.hasPrefix(".") {
             let fsPath = directory == "/" ? "/" + name : directory + "/" + name
             let shownPath = reported == "/" ? "/" + name : reported + "/" + name
             var linkInfo = stat()
@@ -59,9 +66,9 @@ public enum InputDiscovery {
         }
     }
 
-    /// The names in a directory, sorted by UTF-8 bytes; empty when it cannot be read.
-    private static func entries(of directory: String) -> [String] {
-        guard let handle = opendir(directory) else { return [] }
+    /// The names in a directory, sorted by UTF-8 bytes; `nil` when it cannot be read.
+    private static func entries(of directory: String) -> [String]? {
+        guard let handle = opendir(directory) else { return nil }
         defer { closedir(handle) }
         var names: [String] = []
         while let entry = readdir(handle) {

@@ -21,6 +21,9 @@ public struct InputFile: Sendable, Hashable {
     public var isCompressed: Bool
     /// The format of the (decompressed) bytes.
     public var format: InputFormat
+    /// Why the file cannot be read, when that is known before opening it (e.g. a directory
+    /// that cannot be listed); such a file is a failed input.
+    public var problem: String?
 
     /// Describes a file named `path`, classifying it by name (SPEC 2.2).
     public init(path: String, fileSystemPath: String) {

@@ -172,9 +172,9 @@ extension SubsidyRun {
         }
         var sink = CSVFileSink(decoder: CSVDecoder(localOffset: localOffset))
         var result = DecodedFile()
-        do {
-            result.stored = try reader.read(file, into: &sink)
-        } catch {
+        let (stored, error) = reader.read(file, into: &sink)
+        result.stored = stored
+        if let error {
             result.error = error.message
             return result
         }

@@ -138,7 +138,8 @@ struct ArchiveTests {
     func read(_ path: String) throws(ArchiveError) -> [UInt8] {
         var reader = ArchiveReader(blockSize: 4096)
         var sink = Collect()
-        _ = try reader.read(InputFile(path: path, fileSystemPath: path), into: &sink)
+        let (_, error) = reader.read(InputFile(path: path, fileSystemPath: path), into: &sink)
+        if let error { throw error }
         return sink.bytes
     }
 
@@ -163,6 +164,22 @@ struct ArchiveTests {
         #expect(throws: ArchiveError.self) { try read(corrupt) }
         let empty = folder.write("e.csv.zst", bytes: [])
         #expect(try read(empty).isEmpty)
+    }
+
+    @Test("a corrupt archive still has the size and SHA-256 of the whole file as stored")
+    func checksumOfFailedFile() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        var bytes = try zstdCompress((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 131) })
+        bytes[bytes.count / 3] ^= 0xFF
+        bytes[bytes.count / 3 + 1] ^= 0xFF
+        let path = folder.write("c.csv.zst", bytes: bytes)
+        var reader = ArchiveReader(blockSize: 4096)
+        var sink = Collect()
+        let (stored, error) = reader.read(InputFile(path: path, fileSystemPath: path), into: &sink)
+        #expect(error != nil)
+        #expect(stored?.bytes == Int64(bytes.count))
+        #expect(stored?.sha256 == sha256Hex(bytes))
     }
 
     @Test("directories: recursive, sorted, telemetry names only, no dot-names, links to directories not followed")
