@@ -5,6 +5,7 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable, Equatable 
     /// A kind of archive failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
+        /// The code's name, e.g. `corrupt`.
         public var description: String { name }
         /// The input argument does not exist (bad usage, not a failed input).
         public static let notFound = Code(name: "not_found")
@@ -32,6 +33,7 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable, Equatable 
         self.path = path
     }
 
+    /// `path: message`, as the command line prints it.
     public var description: String {
         if let path { return "\(path): \(message)" }
         return message

@@ -1,9 +1,9 @@
 import Crypto
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Receives the decompressed bytes of one file, piece by piece, in order.
@@ -47,7 +47,9 @@ public struct ArchiveReader: ~Copyable {
     /// - Returns: what is known of the file as stored (`nil` when it could not be read to the
     ///   end) and the failure, if any. After a failure the bytes already handed to `sink` must
     ///   be discarded: a file counts whole or not at all (SPEC 2.2).
-    public mutating func read(_ file: InputFile, into sink: inout some ByteSink) -> (stored: StoredFile?, error: ArchiveError?) {
+    public mutating func read(_ file: InputFile, into sink: inout some ByteSink) -> (
+        stored: StoredFile?, error: ArchiveError?
+    ) {
         if let problem = file.problem {
             return (nil, ArchiveError(.unreadable, problem, path: file.path))
         }

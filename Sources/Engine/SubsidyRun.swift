@@ -20,6 +20,7 @@ public struct RunError: Error, CustomStringConvertible, Sendable {
     public var message: String
     /// Creates an error.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
 
@@ -57,13 +58,15 @@ public enum SubsidyRun {
     public static func run(_ request: SubsidyRequest) throws(RunError) -> Report {
         let (policy, policySHA) = try loadPolicy(request.policyPath)
         guard policy.years.contains(request.year) else {
-            throw RunError("year \(request.year) is not covered by policy '\(policy.id)' "
-                + "(its years: \(policy.years.map(String.init).joined(separator: ", ")))")
+            throw RunError(
+                "year \(request.year) is not covered by policy '\(policy.id)' "
+                    + "(its years: \(policy.years.map(String.init).joined(separator: ", ")))")
         }
         let registryBytes = try readConfiguration(request.registryPath, what: "registry")
         let registry: Registry
         do {
-            registry = try Registry(bytes: registryBytes, file: request.registryPath, classes: Set(policy.classes.map(\.id)))
+            registry = try Registry(
+                bytes: registryBytes, file: request.registryPath, classes: Set(policy.classes.map(\.id)))
         } catch {
             throw RunError("bad registry: \(error)")
         }
@@ -73,13 +76,15 @@ public enum SubsidyRun {
         } catch {
             throw RunError(error.message)
         }
-        return compute(files: files, policy: policy, policySHA256: policySHA, registry: registry,
-                       year: request.year, threads: request.threads)
+        return compute(
+            files: files, policy: policy, policySHA256: policySHA, registry: registry,
+            year: request.year, threads: request.threads)
     }
 
     /// Reads `path` (or the built-in text) and validates it as a policy.
     public static func loadPolicy(_ path: String?) throws(RunError) -> (Policy, String) {
-        let bytes = try path.map { (path) throws(RunError) in try readConfiguration(path, what: "policy") }
+        let bytes =
+            try path.map { (path) throws(RunError) in try readConfiguration(path, what: "policy") }
             ?? Array(builtInPolicyText.utf8)
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw RunError("bad policy: \(path ?? "built-in"): not UTF-8 text")
@@ -92,8 +97,10 @@ public enum SubsidyRun {
     }
 
     /// Computes the report for already discovered files.
-    public static func compute(files: [InputFile], policy: Policy, policySHA256: String, registry: Registry,
-                               year: Int, threads: Int) -> Report {
+    public static func compute(
+        files: [InputFile], policy: Policy, policySHA256: String, registry: Registry,
+        year: Int, threads: Int
+    ) -> Report {
         let decoded = decodeAll(files, localOffset: policy.timezoneOffset, threads: threads)
         var all = FrameCollector()
         for result in decoded where result.error == nil {
@@ -110,15 +117,17 @@ public enum SubsidyRun {
             conflicting += entry.conflicting
         }
         let entries = zip(files, decoded).map { file, result in
-            FileEntry(path: file.path, format: file.format.reportName, bytes: result.stored?.bytes ?? 0,
-                      sha256: result.stored?.sha256 ?? "", error: result.error,
-                      frames: result.error == nil ? result.frames : 0,
-                      rejections: result.error == nil ? result.rejections : RejectionTally())
+            FileEntry(
+                path: file.path, format: file.format.reportName, bytes: result.stored?.bytes ?? 0,
+                sha256: result.stored?.sha256 ?? "", error: result.error,
+                frames: result.error == nil ? result.frames : 0,
+                rejections: result.error == nil ? result.rejections : RejectionTally())
         }
-        return Report(engineVersion: engineVersion, rulesVersion: rulesVersion, policyId: policy.id,
-                      policySHA256: policySHA256, year: year, timezoneOffset: policy.timezoneOffset,
-                      files: entries, exactDuplicates: exact, conflictingDuplicates: conflicting,
-                      outcome: SubsidyOutcome(figures: figures, registry: registry, policy: policy))
+        return Report(
+            engineVersion: engineVersion, rulesVersion: rulesVersion, policyId: policy.id,
+            policySHA256: policySHA256, year: year, timezoneOffset: policy.timezoneOffset,
+            files: entries, exactDuplicates: exact, conflictingDuplicates: conflicting,
+            outcome: SubsidyOutcome(figures: figures, registry: registry, policy: policy))
     }
 
     private static func readConfiguration(_ path: String, what: String) throws(RunError) -> [UInt8] {
@@ -191,9 +200,11 @@ extension SubsidyRun {
 
     /// Builds each vehicle's timeline and its figures for the year, in parallel.
     static func measure(_ frames: FrameCollector, year: ReportYear, limits: TelemetryLimits, threads: Int)
-        -> [(vin: Vin, figures: VehicleYear, exact: Int, conflicting: Int)] {
+        -> [(vin: Vin, figures: VehicleYear, exact: Int, conflicting: Int)]
+    {
         let count = frames.vins.count
-        let results = Mutex([(vin: Vin, figures: VehicleYear, exact: Int, conflicting: Int)?](repeating: nil, count: count))
+        let results = Mutex(
+            [(vin: Vin, figures: VehicleYear, exact: Int, conflicting: Int)?](repeating: nil, count: count))
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
             while true {

@@ -54,7 +54,9 @@ public struct CSVDecoder {
         swap(&splitter, &self.splitter)
     }
 
-    private mutating func handle(_ number: Int64, _ line: UnsafeRawBufferPointer, _ tooLong: Bool, into sink: inout some FrameSink) {
+    private mutating func handle(
+        _ number: Int64, _ line: UnsafeRawBufferPointer, _ tooLong: Bool, into sink: inout some FrameSink
+    ) {
         if failure != nil { return }
         if fieldCount == 0 {
             readHeader(number, line, tooLong)
@@ -89,7 +91,8 @@ public struct CSVDecoder {
             found[which] = index
         }
         if let missing = found.firstIndex(of: -1) {
-            failure = "header (line \(number)) has no '\(CSVDecoder.requiredColumns[missing])' column "
+            failure =
+                "header (line \(number)) has no '\(CSVDecoder.requiredColumns[missing])' column "
                 + "(required: \(CSVDecoder.requiredColumns.joined(separator: ", ")))"
             return
         }
@@ -121,16 +124,21 @@ public struct CSVDecoder {
         guard let vin = Vin(bytes: TextBytes.trimmed(UnsafeRawBufferPointer(rebasing: line[vinRange]))) else {
             return .badVin
         }
-        guard let ts = FieldParsers.timestamp(
-            TextBytes.trimmed(UnsafeRawBufferPointer(rebasing: line[tsRange])), localOffset: localOffset)
+        guard
+            let ts = FieldParsers.timestamp(
+                TextBytes.trimmed(UnsafeRawBufferPointer(rebasing: line[tsRange])), localOffset: localOffset)
         else { return .badTs }
-        guard let odometer = FieldParsers.tenths(
-            TextBytes.trimmed(UnsafeRawBufferPointer(rebasing: line[odometerRange])), maxTenths: CSVDecoder.maxOdometer)
+        guard
+            let odometer = FieldParsers.tenths(
+                TextBytes.trimmed(UnsafeRawBufferPointer(rebasing: line[odometerRange])),
+                maxTenths: CSVDecoder.maxOdometer)
         else { return .badOdometer }
         let currentBytes = TextBytes.trimmed(UnsafeRawBufferPointer(rebasing: line[currentRange]))
         var current: Int64 = 0
         if currentBytes.count > 0 {
-            guard let value = FieldParsers.tenths(currentBytes, maxTenths: CSVDecoder.maxCurrent) else { return .badCurrent }
+            guard let value = FieldParsers.tenths(currentBytes, maxTenths: CSVDecoder.maxCurrent) else {
+                return .badCurrent
+            }
             current = value
         }
         sink.accept(Frame(vin: vin, ts: ts, odometer: Int32(odometer), current: Int32(current)))

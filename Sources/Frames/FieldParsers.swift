@@ -67,14 +67,14 @@ public enum FieldParsers {
             return value
         }
         guard let year = number(0, 4), bytes[4] == UInt8(ascii: "-"),
-              let month = number(5, 2), bytes[7] == UInt8(ascii: "-"),
-              let day = number(8, 2), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
-              let hour = number(11, 2), bytes[13] == UInt8(ascii: ":"),
-              let minute = number(14, 2), bytes[16] == UInt8(ascii: ":"),
-              let second = number(17, 2)
+            let month = number(5, 2), bytes[7] == UInt8(ascii: "-"),
+            let day = number(8, 2), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
+            let hour = number(11, 2), bytes[13] == UInt8(ascii: ":"),
+            let minute = number(14, 2), bytes[16] == UInt8(ascii: ":"),
+            let second = number(17, 2)
         else { return nil }
         guard year >= 1970, hour <= 23, minute <= 59, second <= 59,
-              CivilTime.isValid(year: year, month: month, day: day)
+            CivilTime.isValid(year: year, month: month, day: day)
         else { return nil }
         var index = 19
         if index < count && bytes[index] == UInt8(ascii: ".") {
@@ -91,7 +91,7 @@ public enum FieldParsers {
                 index += 1
             } else if marker == UInt8(ascii: "+") || marker == UInt8(ascii: "-") {
                 guard count - index == 6, let hours = number(index + 1, 2), bytes[index + 3] == UInt8(ascii: ":"),
-                      let minutes = number(index + 4, 2), hours <= 23, minutes <= 59
+                    let minutes = number(index + 4, 2), hours <= 23, minutes <= 59
                 else { return nil }
                 offset = (hours * 3600 + minutes * 60) * (marker == UInt8(ascii: "-") ? -1 : 1)
                 index += 6

@@ -46,6 +46,7 @@ public enum RejectionReason: Int, CaseIterable, Sendable, Comparable {
         }
     }
 
+    /// Orders reasons as SPEC 7.1 lists them.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
@@ -86,7 +87,8 @@ public struct RejectionTally: Sendable, Equatable {
         counts[reason.rawValue] += 1
         if samples[reason.rawValue].count < RejectionTally.samplesPerReason {
             let kept = UnsafeRawBufferPointer(rebasing: line.prefix(RejectionTally.sampleBytes))
-            samples[reason.rawValue].append(RejectedSample(position: position, text: String(decoding: kept, as: UTF8.self)))
+            samples[reason.rawValue].append(
+                RejectedSample(position: position, text: String(decoding: kept, as: UTF8.self)))
         }
     }
 

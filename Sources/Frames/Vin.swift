@@ -48,13 +48,15 @@ public struct Vin: Hashable, Comparable, Sendable, CustomStringConvertible {
     static let codeTable: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
         for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = byte - 48 }
-        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") where byte != UInt8(ascii: "I") && byte != UInt8(ascii: "O") && byte != UInt8(ascii: "Q") {
+        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z")
+        where byte != UInt8(ascii: "I") && byte != UInt8(ascii: "O") && byte != UInt8(ascii: "Q") {
             table[Int(byte)] = byte - 48
             table[Int(byte + 32)] = byte - 48
         }
         return table
     }()
 
+    /// The 17 characters, upper case.
     public var description: String {
         var text = [UInt8](repeating: 0, count: Vin.length)
         var high = self.high
@@ -70,6 +72,7 @@ public struct Vin: Hashable, Comparable, Sendable, CustomStringConvertible {
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// Orders VINs as their text.
     public static func < (lhs: Vin, rhs: Vin) -> Bool {
         lhs.high != rhs.high ? lhs.high < rhs.high : lhs.low < rhs.low
     }

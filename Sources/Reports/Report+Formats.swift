@@ -25,25 +25,39 @@ extension Report {
             ("engine", .object([("version", .string(engineVersion)), ("rules", .string(rulesVersion))])),
             ("policy", .object([("id", .string(policyId)), ("sha256", .string(policySHA256))])),
             ("year", .int(year)),
-            ("inputs", .object([
-                ("files", .array(files)),
-                ("frames", .int(frames)),
-                ("rejected_rows", .int(allRejections.total)),
-                ("rejections_by_reason", .object(byReason)),
-                ("exact_duplicates", .int(exactDuplicates)),
-                ("conflicting_duplicates", .int(conflictingDuplicates)),
-            ])),
-            ("vehicles", .array(vehicleRows().map { row in
-                .object(zip(Report.vehicleColumns, row).map { ($0, $1.json) })
-            })),
-            ("operators", .array(operatorRows().map { row in
-                .object(zip(Report.operatorColumns, row).map { ($0, $1.json) })
-            })),
-            ("totals", .object([
-                ("vehicles", .int(totals.vehicles)),
-                ("hydrogen_km", .number(Units.km(totals.hydrogen))),
-                ("subsidy_yuan", .number(Units.yuan(totals.subsidyFen))),
-            ])),
+            (
+                "inputs",
+                .object([
+                    ("files", .array(files)),
+                    ("frames", .int(frames)),
+                    ("rejected_rows", .int(allRejections.total)),
+                    ("rejections_by_reason", .object(byReason)),
+                    ("exact_duplicates", .int(exactDuplicates)),
+                    ("conflicting_duplicates", .int(conflictingDuplicates)),
+                ])
+            ),
+            (
+                "vehicles",
+                .array(
+                    vehicleRows().map { row in
+                        .object(zip(Report.vehicleColumns, row).map { ($0, $1.json) })
+                    })
+            ),
+            (
+                "operators",
+                .array(
+                    operatorRows().map { row in
+                        .object(zip(Report.operatorColumns, row).map { ($0, $1.json) })
+                    })
+            ),
+            (
+                "totals",
+                .object([
+                    ("vehicles", .int(totals.vehicles)),
+                    ("hydrogen_km", .number(Units.km(totals.hydrogen))),
+                    ("subsidy_yuan", .number(Units.yuan(totals.subsidyFen))),
+                ])
+            ),
         ])
         return root.rendered()
     }

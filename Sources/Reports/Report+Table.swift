@@ -9,7 +9,8 @@ extension Report {
         let allRejections = rejections
         let failed = files.filter { $0.error != nil }
         var out = "h2fleet \(engineVersion) — policy \(policyId), year \(year), rules \(rulesVersion)\n"
-        out += "Inputs: \(files.count) file\(files.count == 1 ? "" : "s") (\(failed.count) failed), "
+        out +=
+            "Inputs: \(files.count) file\(files.count == 1 ? "" : "s") (\(failed.count) failed), "
             + "\(frames) frames, \(allRejections.total) rejected rows, "
             + "\(exactDuplicates) exact and \(conflictingDuplicates) conflicting duplicates\n"
         for file in failed {
@@ -30,7 +31,9 @@ extension Report {
             let hydrogen = unregistered.reduce(Int64(0)) { $0 + $1.figures.hydrogen }
             rows.append(["(unregistered)", String(unregistered.count), Units.km(hydrogen), "", "", Units.yuan(0)])
         }
-        rows.append(["TOTAL", String(totals.vehicles), Units.km(totals.hydrogen), "", "", Units.yuan(totals.subsidyFen)])
+        rows.append([
+            "TOTAL", String(totals.vehicles), Units.km(totals.hydrogen), "", "", Units.yuan(totals.subsidyFen),
+        ])
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         for (index, row) in rows.enumerated() {
             if index == rows.count - 1 {
@@ -43,7 +46,9 @@ extension Report {
             out += cells.joined(separator: "  ") + "\n"
         }
         let statuses = Dictionary(grouping: outcome.vehicles, by: \.status.rawValue).mapValues(\.count)
-        out += "\nVehicles: " + ["paid", "capped", "operator_ineligible", "unregistered"]
+        out +=
+            "\nVehicles: "
+            + ["paid", "capped", "operator_ineligible", "unregistered"]
             .map { "\(statuses[$0] ?? 0) \($0)" }.joined(separator: ", ") + "\n"
         return out
     }

@@ -19,7 +19,10 @@ public struct FileEntry: Sendable, Equatable {
     public var rejections: RejectionTally
 
     /// Creates an entry.
-    public init(path: String, format: String, bytes: Int64, sha256: String, error: String?, frames: Int, rejections: RejectionTally) {
+    public init(
+        path: String, format: String, bytes: Int64, sha256: String, error: String?, frames: Int,
+        rejections: RejectionTally
+    ) {
         self.path = path
         self.format = format
         self.bytes = bytes
@@ -54,9 +57,11 @@ public struct Report: Sendable {
     public var outcome: SubsidyOutcome
 
     /// Creates a report.
-    public init(engineVersion: String, rulesVersion: String, policyId: String, policySHA256: String, year: Int,
-                timezoneOffset: Int, files: [FileEntry], exactDuplicates: Int, conflictingDuplicates: Int,
-                outcome: SubsidyOutcome) {
+    public init(
+        engineVersion: String, rulesVersion: String, policyId: String, policySHA256: String, year: Int,
+        timezoneOffset: Int, files: [FileEntry], exactDuplicates: Int, conflictingDuplicates: Int,
+        outcome: SubsidyOutcome
+    ) {
         self.engineVersion = engineVersion
         self.rulesVersion = rulesVersion
         self.policyId = policyId

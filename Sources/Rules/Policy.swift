@@ -58,13 +58,15 @@ public struct Policy: Sendable {
             throw RulesError(file: file, "not valid TOML: \(error)")
         }
         let reader = FieldReader(file: file)
-        try reader.allow(root, keys: ["id", "title", "timezone", "years", "telemetry", "eligibility", "classes"], at: "")
+        try reader.allow(
+            root, keys: ["id", "title", "timezone", "years", "telemetry", "eligibility", "classes"], at: "")
         id = try reader.string(root, "id", at: "", required: true)!
         if id.isEmpty { throw RulesError(file: file, field: "id", "must not be empty") }
         title = try reader.string(root, "title", at: "", required: false)
         let zone = try reader.string(root, "timezone", at: "", required: true)!
         guard let offset = Policy.parseOffset(zone) else {
-            throw RulesError(file: file, field: "timezone", "'\(zone)' is not a fixed offset ±HH:MM with hours up to 14")
+            throw RulesError(
+                file: file, field: "timezone", "'\(zone)' is not a fixed offset ±HH:MM with hours up to 14")
         }
         timezoneOffset = offset
         years = try reader.years(root)
@@ -74,8 +76,9 @@ public struct Policy: Sendable {
         limits = TelemetryLimits(
             maxGapSeconds: try reader.integer(telemetry, "max_gap_s", at: "telemetry.", range: 1...2_678_400),
             maxSpeedKmh: try reader.integer(telemetry, "max_speed_kmh", at: "telemetry.", range: 1...1000),
-            fuelCellOnCurrent: Int32(try reader.decimal(
-                telemetry, "fc_on_min_current_a", at: "telemetry.", decimals: 1, range: 0...99_999)))
+            fuelCellOnCurrent: Int32(
+                try reader.decimal(
+                    telemetry, "fc_on_min_current_a", at: "telemetry.", decimals: 1, range: 0...99_999)))
 
         let eligibility = try reader.table(root, "eligibility", at: "")
         try reader.allow(eligibility, keys: ["operator_min_average_km"], at: "eligibility.")
@@ -89,16 +92,20 @@ public struct Policy: Sendable {
         var classes: [VehicleClass] = []
         for classId in classTable.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             let at = "classes.\(classId)."
-            guard !classId.isEmpty, classId.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }) else {
+            guard !classId.isEmpty,
+                classId.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 })
+            else {
                 throw RulesError(file: file, field: "classes.\(classId)", "class ids may hold only a-z, 0-9 and _")
             }
             let table = try reader.table(classTable, classId, at: "classes.")
             try reader.allow(table, keys: ["name", "rate_yuan_per_km", "annual_cap_yuan"], at: at)
-            classes.append(VehicleClass(
-                id: classId,
-                name: try reader.string(table, "name", at: at, required: false),
-                rateFenPerKm: try reader.decimal(table, "rate_yuan_per_km", at: at, decimals: 2, range: 0...1_000_000),
-                annualCapYuan: try reader.integer(table, "annual_cap_yuan", at: at, range: 0...100_000_000)))
+            classes.append(
+                VehicleClass(
+                    id: classId,
+                    name: try reader.string(table, "name", at: at, required: false),
+                    rateFenPerKm: try reader.decimal(
+                        table, "rate_yuan_per_km", at: at, decimals: 2, range: 0...1_000_000),
+                    annualCapYuan: try reader.integer(table, "annual_cap_yuan", at: at, range: 0...100_000_000)))
         }
         self.classes = classes
     }
@@ -107,8 +114,8 @@ public struct Policy: Sendable {
     static func parseOffset(_ text: String) -> Int? {
         let bytes = Array(text.utf8)
         guard bytes.count == 6, bytes[0] == UInt8(ascii: "+") || bytes[0] == UInt8(ascii: "-"),
-              bytes[3] == UInt8(ascii: ":"),
-              [1, 2, 4, 5].allSatisfy({ bytes[$0] >= 48 && bytes[$0] <= 57 })
+            bytes[3] == UInt8(ascii: ":"),
+            [1, 2, 4, 5].allSatisfy({ bytes[$0] >= 48 && bytes[$0] <= 57 })
         else { return nil }
         let hours = Int(bytes[1] - 48) * 10 + Int(bytes[2] - 48)
         let minutes = Int(bytes[4] - 48) * 10 + Int(bytes[5] - 48)
@@ -155,10 +162,13 @@ private struct FieldReader {
         return text
     }
 
-    func integer(_ table: TOMLTable, _ key: String, at prefix: String, range: ClosedRange<Int64>) throws(RulesError) -> Int64 {
+    func integer(_ table: TOMLTable, _ key: String, at prefix: String, range: ClosedRange<Int64>) throws(RulesError)
+        -> Int64
+    {
         let value = try value(table, key, at: prefix)
         guard value.type == .int, let number = value.int else {
-            throw fail(prefix + key, "must be an integer from \(range.lowerBound) to \(range.upperBound), found \(value.type)")
+            throw fail(
+                prefix + key, "must be an integer from \(range.lowerBound) to \(range.upperBound), found \(value.type)")
         }
         guard range.contains(Int64(number)) else {
             throw fail(prefix + key, "must be from \(range.lowerBound) to \(range.upperBound), found \(number)")
@@ -167,7 +177,9 @@ private struct FieldReader {
     }
 
     /// A TOML integer or float with at most `decimals` decimals, in units of 10^-decimals.
-    func decimal(_ table: TOMLTable, _ key: String, at prefix: String, decimals: Int, range: ClosedRange<Int64>) throws(RulesError) -> Int64 {
+    func decimal(_ table: TOMLTable, _ key: String, at prefix: String, decimals: Int, range: ClosedRange<Int64>)
+        throws(RulesError) -> Int64
+    {
         let value = try value(table, key, at: prefix)
         let scale = decimals == 1 ? 10.0 : 100.0
         let limits = "from \(Double(range.lowerBound) / scale) to \(Double(range.upperBound) / scale)"

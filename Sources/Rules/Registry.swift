@@ -49,8 +49,9 @@ public struct Registry: Sendable {
                 throw RulesError(file: file, line: header.line, "column '\(name)' appears more than once in the header")
             }
             if required && positions.isEmpty {
-                throw RulesError(file: file, line: header.line,
-                                 "header has no '\(name)' column (required: vin, operator, class)")
+                throw RulesError(
+                    file: file, line: header.line,
+                    "header has no '\(name)' column (required: vin, operator, class)")
             }
             return positions.first
         }
@@ -67,21 +68,24 @@ public struct Registry: Sendable {
                 throw RulesError(file: file, line: row.line, "line is longer than \(LineSplitter.maxLineBytes) bytes")
             }
             guard row.fields.count == header.fields.count else {
-                throw RulesError(file: file, line: row.line,
-                                 "has \(row.fields.count) fields, the header has \(header.fields.count)")
+                throw RulesError(
+                    file: file, line: row.line,
+                    "has \(row.fields.count) fields, the header has \(header.fields.count)")
             }
             for (name, index) in [("vin", vinColumn), ("operator", operatorColumn), ("class", classColumn)]
             where row.fields[index].isEmpty {
                 throw RulesError(file: file, line: row.line, "the '\(name)' field is empty")
             }
             guard let vin = Vin(row.fields[vinColumn]) else {
-                throw RulesError(file: file, line: row.line,
-                                 "'\(row.fields[vinColumn])' is not a VIN (17 characters of 0-9 and A-Z without I, O, Q)")
+                throw RulesError(
+                    file: file, line: row.line,
+                    "'\(row.fields[vinColumn])' is not a VIN (17 characters of 0-9 and A-Z without I, O, Q)")
             }
             let classId = row.fields[classColumn]
             guard classes.contains(classId) else {
-                throw RulesError(file: file, line: row.line,
-                                 "unknown class '\(classId)' (the policy defines: \(known))")
+                throw RulesError(
+                    file: file, line: row.line,
+                    "unknown class '\(classId)' (the policy defines: \(known))")
             }
             if let first = firstLine[vin] {
                 throw RulesError(file: file, line: row.line, "VIN \(vin) is listed twice (first on line \(first))")

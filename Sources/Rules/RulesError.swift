@@ -18,6 +18,7 @@ public struct RulesError: Error, CustomStringConvertible, Sendable, Equatable {
         self.message = message
     }
 
+    /// `file:line: field: message`, as the command line prints it.
     public var description: String {
         var text = file
         if let line { text += ":\(line)" }

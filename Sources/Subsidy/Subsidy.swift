@@ -75,24 +75,30 @@ public struct SubsidyOutcome: Sendable, Equatable {
         for vin in vins.sorted() {
             let figure = figures[vin] ?? VehicleYear()
             guard let registration = registry.vehicles[vin] else {
-                vehicles.append(VehicleSubsidy(vin: vin, registration: nil, figures: figure,
-                                               status: .unregistered, uncappedFen: 0, subsidyFen: 0))
+                vehicles.append(
+                    VehicleSubsidy(
+                        vin: vin, registration: nil, figures: figure,
+                        status: .unregistered, uncappedFen: 0, subsidyFen: 0))
                 continue
             }
             guard eligible[registration.operatorId] == true,
-                  let vehicleClass = policy.vehicleClass(registration.classId)
+                let vehicleClass = policy.vehicleClass(registration.classId)
             else {
-                vehicles.append(VehicleSubsidy(vin: vin, registration: registration, figures: figure,
-                                               status: .operatorIneligible, uncappedFen: 0, subsidyFen: 0))
+                vehicles.append(
+                    VehicleSubsidy(
+                        vin: vin, registration: registration, figures: figure,
+                        status: .operatorIneligible, uncappedFen: 0, subsidyFen: 0))
                 continue
             }
             // SPEC 6.2: floor(hydrogen_tenths × rate_fen_per_km / 10), capped.
             let uncapped = figure.hydrogen * vehicleClass.rateFenPerKm / 10
             let cap = vehicleClass.annualCapYuan * 100
             let paid = min(uncapped, cap)
-            vehicles.append(VehicleSubsidy(vin: vin, registration: registration, figures: figure,
-                                           status: uncapped > cap ? .capped : .paid,
-                                           uncappedFen: uncapped, subsidyFen: paid))
+            vehicles.append(
+                VehicleSubsidy(
+                    vin: vin, registration: registration, figures: figure,
+                    status: uncapped > cap ? .capped : .paid,
+                    uncappedFen: uncapped, subsidyFen: paid))
             paidByOperator[registration.operatorId, default: 0] += paid
         }
         self.vehicles = vehicles

@@ -10,13 +10,22 @@ struct SubsidyCommand: ParsableCommand {
         commandName: "subsidy",
         abstract: "Compute each vehicle's hydrogen mileage and each operator's subsidy for a year.",
         discussion: """
-            INPUT is a telemetry file or a directory. Directories are searched recursively for \
-            files named *.csv or *.csv.zst (names starting with '.' are skipped); a file named \
-            directly is read whatever its name. Files ending in .zst are decompressed as they \
-            are read.
+            INPUT is a telemetry file or a directory. Directories are searched recursively \
+            for *.csv, *.gbt32960 and *.gbt32960.hex files, each optionally ending in .zst \
+            (names starting with '.' are skipped; links to directories are not followed); a \
+            file named directly is read whatever its name. .zst files are decompressed as \
+            they are read. CSV telemetry has the columns vin, ts, odometer_km, fc_current_a.
+
+            The registry is a CSV with columns vin, operator, class (optional: plate, \
+            operator_name); class is one of the policy's classes (heavy_truck, light_truck, \
+            cold_chain, bus, sanitation in the built-in Daxing 2022 policy, which covers \
+            2022-2025 in +08:00). A bad registry or policy stops the run before any \
+            telemetry is read, naming the line or field.
 
             Prints a summary table (or the report with --format). With --out DIR it writes \
-            report.json, vehicles.csv, operators.csv and rejections.csv into DIR.
+            report.json, vehicles.csv, operators.csv and rejections.csv into DIR: every file \
+            read with its SHA-256, rejected rows by reason with file and line, and per vehicle \
+            the hydrogen, battery and excluded (gap, overspeed, suspect) distance and subsidy.
 
             Example:
               h2fleet subsidy --registry samples/registry.csv --year 2025 --out out samples/telemetry
@@ -39,7 +48,10 @@ struct SubsidyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Report year (one of the policy's programme years).", valueName: "year"))
     var year: Int
 
-    @Option(help: ArgumentHelp("Also write report.json, vehicles.csv, operators.csv, rejections.csv here (created if missing).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Also write report.json, vehicles.csv, operators.csv, rejections.csv here (created if missing).",
+            valueName: "dir"))
     var out: String?
 
     @Option(help: "What to print: table (summary), json (report.json) or csv (vehicles.csv).")
@@ -80,7 +92,8 @@ struct SubsidyCommand: ParsableCommand {
         FileHandle.standardOutput.write(Data(text.utf8))
         if report.hasFailedInputs {
             for file in report.files where file.error != nil {
-                let message = "h2fleet: failed input \(TerminalText.escaped(file.path)): \(TerminalText.escaped(file.error ?? ""))\n"
+                let message =
+                    "h2fleet: failed input \(TerminalText.escaped(file.path)): \(TerminalText.escaped(file.error ?? ""))\n"
                 FileHandle.standardError.write(Data(message.utf8))
             }
             throw ExitCode(3)

@@ -16,7 +16,9 @@ struct CommandLineTests {
         let folder = TemporaryFolder()
         defer { folder.remove() }
         let registry = folder.write("registry.csv", "vin,operator,class\nLZYTEST0000000001,OP1,tram\n")
-        let result = try run(["subsidy", "--policy", "policy.toml", "--registry", registry, "--year", "2025", "telemetry"])
+        let result = try run([
+            "subsidy", "--policy", "policy.toml", "--registry", registry, "--year", "2025", "telemetry",
+        ])
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(registry):2:"))
         #expect(result.stderr.contains("unknown class 'tram'"))
@@ -30,14 +32,18 @@ struct CommandLineTests {
         let text = try String(contentsOf: Self.basic.appendingPathComponent("policy.toml"), encoding: .utf8)
             .replacingOccurrences(of: "max_speed_kmh = 120", with: "max_speed_kmh = -5")
         let policy = folder.write("policy.toml", text)
-        let result = try run(["subsidy", "--policy", policy, "--registry", "registry.csv", "--year", "2025", "telemetry"])
+        let result = try run([
+            "subsidy", "--policy", policy, "--registry", "registry.csv", "--year", "2025", "telemetry",
+        ])
         #expect(result.status == 2)
         #expect(result.stderr.contains("telemetry.max_speed_kmh"))
     }
 
     @Test("a year outside the policy's years stops with status 2")
     func yearOutsidePolicy() throws {
-        let result = try run(["subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2019", "telemetry"])
+        let result = try run([
+            "subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2019", "telemetry",
+        ])
         #expect(result.status == 2)
         #expect(result.stderr.contains("2019"))
     }
@@ -51,7 +57,8 @@ struct CommandLineTests {
             (["--format", "xml", "telemetry"], "format"),
         ]
         for (extra, fragment) in cases {
-            let result = try run(["subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025"] + extra)
+            let result = try run(
+                ["subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025"] + extra)
             #expect(result.status == 2, "\(extra)")
             #expect(result.stderr.contains(fragment), "\(extra): \(result.stderr)")
         }
@@ -65,8 +72,10 @@ struct CommandLineTests {
         folder.write("in/good.csv", telemetry)
         folder.write("in/bad.csv.zst", bytes: Array("this is not zstd".utf8))
         let out = folder.path("out")
-        let result = try run(["subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025",
-                              "--out", out, folder.path("in")])
+        let result = try run([
+            "subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025",
+            "--out", out, folder.path("in"),
+        ])
         #expect(result.status == 3)
         #expect(result.stderr.contains("bad.csv.zst"))
         #expect(result.stdout.contains("FAILED"))
@@ -99,10 +108,14 @@ struct CommandLineTests {
     func rejections() throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
-        folder.write("in/x.csv", "vin,ts,odometer_km,fc_current_a\n=HYPERLINK(\"x\"),1,2,3\nLZYTEST0000000001,1740787200,1.0,\"1\"\n")
+        folder.write(
+            "in/x.csv",
+            "vin,ts,odometer_km,fc_current_a\n=HYPERLINK(\"x\"),1,2,3\nLZYTEST0000000001,1740787200,1.0,\"1\"\n")
         let out = folder.path("out")
-        let result = try run(["subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025",
-                              "--out", out, folder.path("in")])
+        let result = try run([
+            "subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025",
+            "--out", out, folder.path("in"),
+        ])
         #expect(result.status == 0)
         let text = try String(contentsOf: URL(fileURLWithPath: out + "/rejections.csv"), encoding: .utf8)
         let lines = text.split(separator: "\n")

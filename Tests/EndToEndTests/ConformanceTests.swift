@@ -9,7 +9,8 @@ struct ConformanceTests {
     static let cases: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: TestPaths.conformance.path)) ?? []
         return names.filter { name in
-            FileManager.default.fileExists(atPath: TestPaths.conformance.appendingPathComponent("\(name)/expected.json").path)
+            FileManager.default.fileExists(
+                atPath: TestPaths.conformance.appendingPathComponent("\(name)/expected.json").path)
         }.sorted()
     }()
 
@@ -28,8 +29,10 @@ struct ConformanceTests {
         let output = TemporaryFolder()
         defer { output.remove() }
         let result = try runH2fleet(
-            ["subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", year,
-             "--out", output.url.path, "telemetry"],
+            [
+                "subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", year,
+                "--out", output.url.path, "telemetry",
+            ],
             in: folder)
         let expectedExit = (expected["exit"] as? NSNumber)?.int32Value ?? 0
         #expect(result.status == expectedExit, "exit status; stderr: \(result.stderr)")

@@ -61,9 +61,12 @@ let registryText = """
 func reportJSON(_ inputs: [String], threads: Int) throws -> String {
     var policy = Policy.builtIn
     policy.operatorMinAverageKm = 1
-    let registry = try Registry(bytes: Array(registryText.utf8), file: "registry.csv", classes: Set(policy.classes.map(\.id)))
+    let registry = try Registry(
+        bytes: Array(registryText.utf8), file: "registry.csv", classes: Set(policy.classes.map(\.id)))
     let files = try InputDiscovery.files(for: inputs)
-    return SubsidyRun.compute(files: files, policy: policy, policySHA256: "test", registry: registry, year: 2025, threads: threads).json()
+    return SubsidyRun.compute(
+        files: files, policy: policy, policySHA256: "test", registry: registry, year: 2025, threads: threads
+    ).json()
 }
 
 /// The part of a report that must not depend on how the telemetry is laid out in files.
@@ -73,7 +76,8 @@ func figuresPart(_ json: String) throws -> String {
     let kept: [String: Any] = [
         "vehicles": object["vehicles"] ?? [], "operators": object["operators"] ?? [], "totals": object["totals"] ?? [:],
         "frames": inputs["frames"] ?? 0, "rejected_rows": inputs["rejected_rows"] ?? 0,
-        "exact_duplicates": inputs["exact_duplicates"] ?? 0, "conflicting_duplicates": inputs["conflicting_duplicates"] ?? 0,
+        "exact_duplicates": inputs["exact_duplicates"] ?? 0,
+        "conflicting_duplicates": inputs["conflicting_duplicates"] ?? 0,
         "rejections_by_reason": inputs["rejections_by_reason"] ?? [:],
     ]
     return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
@@ -186,17 +190,22 @@ struct ArchiveTests {
     func discovery() throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
-        for name in ["b.csv", "a.csv.zst", "c.gbt32960", "d.gbt32960.hex.zst", "x.txt", "X.CSV", ".h.csv", "sub/z.csv", ".hid/y.csv"] {
+        for name in [
+            "b.csv", "a.csv.zst", "c.gbt32960", "d.gbt32960.hex.zst", "x.txt", "X.CSV", ".h.csv", "sub/z.csv",
+            ".hid/y.csv",
+        ] {
             folder.write(name, "")
         }
         try FileManager.default.createSymbolicLink(atPath: folder.path("loop"), withDestinationPath: folder.url.path)
-        try FileManager.default.createSymbolicLink(atPath: folder.path("link.csv"), withDestinationPath: folder.path("b.csv"))
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.path("link.csv"), withDestinationPath: folder.path("b.csv"))
         let files = try InputDiscovery.files(for: [folder.url.path + "/", folder.path("x.txt"), folder.path("x.txt")])
         let root = folder.url.path
-        #expect(files.map(\.path) == [
-            root + "/a.csv.zst", root + "/b.csv", root + "/c.gbt32960", root + "/d.gbt32960.hex.zst",
-            root + "/link.csv", root + "/sub/z.csv", root + "/x.txt",
-        ])
+        #expect(
+            files.map(\.path) == [
+                root + "/a.csv.zst", root + "/b.csv", root + "/c.gbt32960", root + "/d.gbt32960.hex.zst",
+                root + "/link.csv", root + "/sub/z.csv", root + "/x.txt",
+            ])
         #expect(files.map(\.format.reportName) == ["csv", "csv", "gbt32960", "gbt32960", "csv", "csv", "csv"])
         #expect(throws: ArchiveError.self) { try InputDiscovery.files(for: [folder.path("missing")]) }
     }

@@ -43,17 +43,19 @@ struct CSVDecoderTests {
 
     // SPEC 2.1: the first failing reason in the order line_too_long, wrong_field_count, bad_vin,
     // bad_ts, bad_odometer, bad_current.
-    @Test("rejection reasons, first failing one wins", arguments: [
-        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0", RejectionReason.wrongFieldCount),
-        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0,1,extra", .wrongFieldCount),
-        ("BAD,yesterday,-1,x", .badVin),
-        ("LZYTEST0000000001,yesterday,-1,x", .badTs),
-        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,-1,x", .badOdometer),
-        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,1e3,1", .badOdometer),
-        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0,x", .badCurrent),
-        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0,10000.0", .badCurrent),
-        ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0," + String(repeating: "9", count: 4100), .lineTooLong),
-    ])
+    @Test(
+        "rejection reasons, first failing one wins",
+        arguments: [
+            ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0", RejectionReason.wrongFieldCount),
+            ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0,1,extra", .wrongFieldCount),
+            ("BAD,yesterday,-1,x", .badVin),
+            ("LZYTEST0000000001,yesterday,-1,x", .badTs),
+            ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,-1,x", .badOdometer),
+            ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,1e3,1", .badOdometer),
+            ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0,x", .badCurrent),
+            ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0,10000.0", .badCurrent),
+            ("LZYTEST0000000001,2025-03-01T08:00:00+08:00,100.0," + String(repeating: "9", count: 4100), .lineTooLong),
+        ])
     func rejection(_ row: String, _ reason: RejectionReason) {
         let (decoder, frames) = decode(header + good + "\n" + row + "\n")
         #expect(frames.count == 1)
@@ -73,7 +75,8 @@ struct CSVDecoderTests {
 
     @Test("BOM, CRLF, blank lines, columns by name in any order, last line without line end")
     func textRules() {
-        let text = "\u{FEFF}\r\n  \t\r\nnote,fc_current_a,odometer_km,ts,vin\r\nx,1,2.0,1740787200,LZYTEST0000000001\r\n\r\ny,2,3.0,1740787210,LZYTEST0000000001"
+        let text =
+            "\u{FEFF}\r\n  \t\r\nnote,fc_current_a,odometer_km,ts,vin\r\nx,1,2.0,1740787200,LZYTEST0000000001\r\n\r\ny,2,3.0,1740787210,LZYTEST0000000001"
         let (decoder, frames) = decode(text)
         #expect(decoder.failure == nil)
         #expect(frames.map(\.odometer) == [20, 30])
@@ -87,12 +90,14 @@ struct CSVDecoderTests {
         #expect(decoder.rejections.samples[RejectionReason.wrongFieldCount.rawValue].map(\.position) == [4])
     }
 
-    @Test("header problems fail the file, naming the column", arguments: [
-        ("vin,ts,odometer_km\n", "fc_current_a"),
-        ("vin,ts,odometer_km,fc_current_a,vin\n", "vin"),
-        ("VIN,ts,odometer_km,fc_current_a\n", "vin"),
-        (String(repeating: "x", count: 4097) + "\n", "longer than 4096"),
-    ])
+    @Test(
+        "header problems fail the file, naming the column",
+        arguments: [
+            ("vin,ts,odometer_km\n", "fc_current_a"),
+            ("vin,ts,odometer_km,fc_current_a,vin\n", "vin"),
+            ("VIN,ts,odometer_km,fc_current_a\n", "vin"),
+            (String(repeating: "x", count: 4097) + "\n", "longer than 4096"),
+        ])
     func headerFailures(_ headerLine: String, _ named: String) {
         let (decoder, frames) = decode(headerLine + good + "\n")
         #expect(frames.isEmpty)

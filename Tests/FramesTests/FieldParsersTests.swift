@@ -9,48 +9,57 @@ func withBytes<T>(_ text: String, _ body: (UnsafeRawBufferPointer) -> T) -> T {
 @Suite("Decimals and timestamps (SPEC 1, 2.1)")
 struct FieldParsersTests {
     // SPEC 1: rounded to the nearest unit, halves away from zero.
-    @Test("decimal → tenths", arguments: [
-        ("12.34", 123), ("12.35", 124), ("0.05", 1), ("0.04", 0), ("0.95", 10), ("7", 70), ("100.0", 1000),
-        ("0.349999", 3), ("9999999.9", 99_999_999), ("9999999.94", 99_999_999), ("00012.3", 123),
-    ] as [(String, Int64)])
+    @Test(
+        "decimal → tenths",
+        arguments: [
+            ("12.34", 123), ("12.35", 124), ("0.05", 1), ("0.04", 0), ("0.95", 10), ("7", 70), ("100.0", 1000),
+            ("0.349999", 3), ("9999999.9", 99_999_999), ("9999999.94", 99_999_999), ("00012.3", 123),
+        ] as [(String, Int64)])
     func tenths(_ text: String, _ expected: Int64) {
         #expect(withBytes(text) { FieldParsers.tenths($0, maxTenths: 99_999_999) } == expected)
     }
 
     // SPEC 2.1: digits[.digits] only, and the bound after rounding.
-    @Test("decimal forms that are rejected", arguments: [
-        "", "-1", "+1", "1e3", "1,000", "1.", ".5", "1..2", "1.2.3", " 1", "ten", "9999999.95", "10000000", "429496729.5",
-        "99999999999999999999999",
-    ])
+    @Test(
+        "decimal forms that are rejected",
+        arguments: [
+            "", "-1", "+1", "1e3", "1,000", "1.", ".5", "1..2", "1.2.3", " 1", "ten", "9999999.95", "10000000",
+            "429496729.5",
+            "99999999999999999999999",
+        ])
     func badTenths(_ text: String) {
         #expect(withBytes(text) { FieldParsers.tenths($0, maxTenths: 99_999_999) } == nil)
     }
 
-    @Test("timestamp forms", arguments: [
-        ("1740787200", 1_740_787_200),
-        ("2025-03-01T00:00:10Z", 1_740_787_210),
-        ("2025-03-01 08:00:20", 1_740_787_220),  // local, policy zone +08:00
-        ("2025-03-01T08:00:20", 1_740_787_220),
-        ("2025-03-01T09:00:30.999+09:00", 1_740_787_230),  // fraction dropped
-        ("2025-03-01T05:30:40+05:30", 1_740_787_240),
-        ("2025-02-28T23:59:59-01:00", 1_740_790_799),
-        ("2024-02-29T00:00:00Z", 1_709_164_800),  // leap day
-        ("1970-01-01T00:00:00Z", 0),
-        ("253402300799", 253_402_300_799),
-        ("9999-12-31T23:59:59Z", 253_402_300_799),
-    ] as [(String, Int64)])
+    @Test(
+        "timestamp forms",
+        arguments: [
+            ("1740787200", 1_740_787_200),
+            ("2025-03-01T00:00:10Z", 1_740_787_210),
+            ("2025-03-01 08:00:20", 1_740_787_220),  // local, policy zone +08:00
+            ("2025-03-01T08:00:20", 1_740_787_220),
+            ("2025-03-01T09:00:30.999+09:00", 1_740_787_230),  // fraction dropped
+            ("2025-03-01T05:30:40+05:30", 1_740_787_240),
+            ("2025-02-28T23:59:59-01:00", 1_740_790_799),
+            ("2024-02-29T00:00:00Z", 1_709_164_800),  // leap day
+            ("1970-01-01T00:00:00Z", 0),
+            ("253402300799", 253_402_300_799),
+            ("9999-12-31T23:59:59Z", 253_402_300_799),
+        ] as [(String, Int64)])
     func timestamps(_ text: String, _ expected: Int64) {
         #expect(withBytes(text) { FieldParsers.timestamp($0, localOffset: 8 * 3600) } == expected)
     }
 
-    @Test("timestamps that are rejected", arguments: [
-        "", "yesterday", "2025-02-30T08:00:50+08:00", "2025-03-01T24:00:00+08:00", "2025/03/01 08:00:50",
-        "2023-02-29T00:00:00Z", "2025-04-31T00:00:00Z", "2025-13-01T00:00:00Z", "2025-00-01T00:00:00Z",
-        "2025-03-01T08:60:00Z", "2025-03-01T08:00:60Z", "2025-03-01t08:00:00Z", "2025-03-01T08:00:00z",
-        "2025-03-01T08:00:00+24:00", "2025-03-01T08:00:00+08:60", "2025-03-01T08:00:00+0800",
-        "2025-03-01T08:00:00.Z", "2025-03-01T08:00:00 Z", "1969-12-31T23:59:59Z", "253402300800",
-        "-1", "2025-03-01T08:00", "2025-03-01T08:00:00Z+", "+1740787200",
-    ])
+    @Test(
+        "timestamps that are rejected",
+        arguments: [
+            "", "yesterday", "2025-02-30T08:00:50+08:00", "2025-03-01T24:00:00+08:00", "2025/03/01 08:00:50",
+            "2023-02-29T00:00:00Z", "2025-04-31T00:00:00Z", "2025-13-01T00:00:00Z", "2025-00-01T00:00:00Z",
+            "2025-03-01T08:60:00Z", "2025-03-01T08:00:60Z", "2025-03-01t08:00:00Z", "2025-03-01T08:00:00z",
+            "2025-03-01T08:00:00+24:00", "2025-03-01T08:00:00+08:60", "2025-03-01T08:00:00+0800",
+            "2025-03-01T08:00:00.Z", "2025-03-01T08:00:00 Z", "1969-12-31T23:59:59Z", "253402300800",
+            "-1", "2025-03-01T08:00", "2025-03-01T08:00:00Z+", "+1740787200",
+        ])
     func badTimestamps(_ text: String) {
         #expect(withBytes(text) { FieldParsers.timestamp($0, localOffset: 8 * 3600) } == nil)
     }
@@ -59,8 +68,10 @@ struct FieldParsersTests {
     func vins() {
         #expect(Vin("LZYTEST0000000001")?.description == "LZYTEST0000000001")
         #expect(Vin("lzytest0000000001") == Vin("LZYTEST0000000001"))
-        for bad in ["LZYTEST000000000O", "LZYTEST000000000I", "LZYTEST000000000Q", "LZYTEST000000001",
-                    "LZYTEST00000000012", "LZYTEST00000000\u{0}1", "LZYTEST0000000-01", ""] {
+        for bad in [
+            "LZYTEST000000000O", "LZYTEST000000000I", "LZYTEST000000000Q", "LZYTEST000000001",
+            "LZYTEST00000000012", "LZYTEST00000000\u{0}1", "LZYTEST0000000-01", "",
+        ] {
             #expect(Vin(bad) == nil, "\(bad) must be rejected")
         }
         #expect(Vin("ABCDEFGHJKLMNPRST")! < Vin("ABCDEFGHJKLMNPRSU")!)

@@ -42,7 +42,10 @@ struct PolicyTests {
         #expect(policy.limits.fuelCellOnCurrent == 10)
         #expect(policy.operatorMinAverageKm == 7500)
         let caps = Dictionary(uniqueKeysWithValues: policy.classes.map { ($0.id, $0.annualCapYuan) })
-        #expect(caps == ["heavy_truck": 50000, "light_truck": 30000, "cold_chain": 30000, "bus": 20000, "sanitation": 30000])
+        #expect(
+            caps == [
+                "heavy_truck": 50000, "light_truck": 30000, "cold_chain": 30000, "bus": 20000, "sanitation": 30000,
+            ])
         #expect(policy.classes.allSatisfy { $0.rateFenPerKm == 100 })
     }
 
@@ -58,7 +61,8 @@ struct PolicyTests {
         let policy = try Policy(toml: validPolicy, file: "p.toml")
         #expect(policy.classes.map(\.rateFenPerKm) == [75])
         #expect(policy.classes.first?.name == "中大型客车")
-        let integerRate = try Policy(toml: policyText(replacing: "rate_yuan_per_km", with: "rate_yuan_per_km = 2"), file: "p.toml")
+        let integerRate = try Policy(
+            toml: policyText(replacing: "rate_yuan_per_km", with: "rate_yuan_per_km = 2"), file: "p.toml")
         #expect(integerRate.classes.first?.rateFenPerKm == 200)
         let zoneText = policyText(replacing: "timezone", with: "timezone = \"-05:30\"")
         let negativeZone = try Policy(toml: zoneText, file: "p.toml")
@@ -67,28 +71,30 @@ struct PolicyTests {
     }
 
     // SPEC 5: an invalid policy stops the run with a message naming the field.
-    @Test("invalid policies name the field", arguments: [
-        ("max_gap_s", "max_gap_s = 0", "telemetry.max_gap_s"),
-        ("max_gap_s", "max_gap_s = 2678401", "telemetry.max_gap_s"),
-        ("max_gap_s", "max_gap_s = \"300\"", "telemetry.max_gap_s"),
-        ("max_gap_s", "", "telemetry.max_gap_s"),
-        ("max_speed_kmh", "max_speed_kmh = 1001", "telemetry.max_speed_kmh"),
-        ("fc_on_min_current_a", "fc_on_min_current_a = 1.05", "telemetry.fc_on_min_current_a"),
-        ("fc_on_min_current_a", "fc_on_min_current_a = -1.0", "telemetry.fc_on_min_current_a"),
-        ("fc_on_min_current_a", "fc_on_min_current_a = 10000.0", "telemetry.fc_on_min_current_a"),
-        ("operator_min_average_km", "operator_min_average_km = -1", "eligibility.operator_min_average_km"),
-        ("rate_yuan_per_km", "rate_yuan_per_km = 0.125", "classes.bus.rate_yuan_per_km"),
-        ("rate_yuan_per_km", "rate_yuan_per_km = 10000.01", "classes.bus.rate_yuan_per_km"),
-        ("annual_cap_yuan", "annual_cap_yuan = 1.5", "classes.bus.annual_cap_yuan"),
-        ("annual_cap_yuan", "annual_cap_yuan = 100000001", "classes.bus.annual_cap_yuan"),
-        ("timezone", "timezone = \"+15:00\"", "timezone"),
-        ("timezone", "timezone = \"Asia/Shanghai\"", "timezone"),
-        ("years", "years = []", "years"),
-        ("years", "years = [\"2025\"]", "years"),
-        ("id", "", "id"),
-        ("id", "id = \"test\"\nunexpected = 1", "unexpected"),
-        ("max_gap_s", "max_gap_s = 300\nmax_gapp_s = 3", "telemetry.max_gapp_s"),
-    ])
+    @Test(
+        "invalid policies name the field",
+        arguments: [
+            ("max_gap_s", "max_gap_s = 0", "telemetry.max_gap_s"),
+            ("max_gap_s", "max_gap_s = 2678401", "telemetry.max_gap_s"),
+            ("max_gap_s", "max_gap_s = \"300\"", "telemetry.max_gap_s"),
+            ("max_gap_s", "", "telemetry.max_gap_s"),
+            ("max_speed_kmh", "max_speed_kmh = 1001", "telemetry.max_speed_kmh"),
+            ("fc_on_min_current_a", "fc_on_min_current_a = 1.05", "telemetry.fc_on_min_current_a"),
+            ("fc_on_min_current_a", "fc_on_min_current_a = -1.0", "telemetry.fc_on_min_current_a"),
+            ("fc_on_min_current_a", "fc_on_min_current_a = 10000.0", "telemetry.fc_on_min_current_a"),
+            ("operator_min_average_km", "operator_min_average_km = -1", "eligibility.operator_min_average_km"),
+            ("rate_yuan_per_km", "rate_yuan_per_km = 0.125", "classes.bus.rate_yuan_per_km"),
+            ("rate_yuan_per_km", "rate_yuan_per_km = 10000.01", "classes.bus.rate_yuan_per_km"),
+            ("annual_cap_yuan", "annual_cap_yuan = 1.5", "classes.bus.annual_cap_yuan"),
+            ("annual_cap_yuan", "annual_cap_yuan = 100000001", "classes.bus.annual_cap_yuan"),
+            ("timezone", "timezone = \"+15:00\"", "timezone"),
+            ("timezone", "timezone = \"Asia/Shanghai\"", "timezone"),
+            ("years", "years = []", "years"),
+            ("years", "years = [\"2025\"]", "years"),
+            ("id", "", "id"),
+            ("id", "id = \"test\"\nunexpected = 1", "unexpected"),
+            ("max_gap_s", "max_gap_s = 300\nmax_gapp_s = 3", "telemetry.max_gapp_s"),
+        ])
     func invalid(_ key: String, _ line: String, _ field: String) {
         #expect {
             try Policy(toml: policyText(replacing: key, with: line), file: "p.toml")
@@ -122,28 +128,37 @@ struct RegistryTests {
 
     @Test("text rules: BOM, CRLF, blank lines, trimming, upper-casing, optional columns")
     func reads() throws {
-        let text = "\u{FEFF}plate,vin,operator,class,operator_name,notes\r\n\r\n 京A1 , lzytest0000000001 , OP1 , bus ,Op One,x\r\nP2,LZYTEST0000000002,OP2,heavy_truck,,\r\n"
+        let text =
+            "\u{FEFF}plate,vin,operator,class,operator_name,notes\r\n\r\n 京A1 , lzytest0000000001 , OP1 , bus ,Op One,x\r\nP2,LZYTEST0000000002,OP2,heavy_truck,,\r\n"
         let registry = try Registry(bytes: Array(text.utf8), file: "r.csv", classes: classes)
         #expect(registry.vehicles.count == 2)
         let first = try #require(registry.vehicles[.init("LZYTEST0000000001")!])
-        #expect(first.operatorId == "OP1" && first.classId == "bus" && first.plate == "京A1" && first.operatorName == "Op One")
+        #expect(
+            first.operatorId == "OP1" && first.classId == "bus" && first.plate == "京A1"
+                && first.operatorName == "Op One")
         #expect(registry.vehicles[.init("LZYTEST0000000002")!]?.operatorName == nil)
     }
 
-    @Test("errors name the file and line", arguments: [
-        ("vin,operator,class\nLZYTEST0000000001,OP1\n", 2, "fields"),
-        ("vin,operator,class\nLZYTEST0000000001,,bus\n", 2, "'operator' field is empty"),
-        ("vin,operator,class\nLZYTEST000000000O,OP1,bus\n", 2, "not a VIN"),
-        ("vin,operator,class\nLZYTEST0000000001,OP1,tram\n", 2, "unknown class 'tram'"),
-        ("vin,operator,class\nLZYTEST0000000001,OP1,bus\n\nlzytest0000000001,OP2,bus\n", 4, "listed twice (first on line 2)"),
-        ("vin,operator\nLZYTEST0000000001,OP1\n", 1, "'class'"),
-    ])
+    @Test(
+        "errors name the file and line",
+        arguments: [
+            ("vin,operator,class\nLZYTEST0000000001,OP1\n", 2, "fields"),
+            ("vin,operator,class\nLZYTEST0000000001,,bus\n", 2, "'operator' field is empty"),
+            ("vin,operator,class\nLZYTEST000000000O,OP1,bus\n", 2, "not a VIN"),
+            ("vin,operator,class\nLZYTEST0000000001,OP1,tram\n", 2, "unknown class 'tram'"),
+            (
+                "vin,operator,class\nLZYTEST0000000001,OP1,bus\n\nlzytest0000000001,OP2,bus\n", 4,
+                "listed twice (first on line 2)"
+            ),
+            ("vin,operator\nLZYTEST0000000001,OP1\n", 1, "'class'"),
+        ])
     func errors(_ text: String, _ line: Int, _ fragment: String) {
         #expect {
             try Registry(bytes: Array(text.utf8), file: "r.csv", classes: classes)
         } throws: { error in
             guard let error = error as? RulesError else { return false }
-            return error.line == line && error.description.hasPrefix("r.csv:\(line): ") && error.description.contains(fragment)
+            return error.line == line && error.description.hasPrefix("r.csv:\(line): ")
+                && error.description.contains(fragment)
         }
     }
 

@@ -32,8 +32,9 @@ struct SubsidyTests {
         // OP1: 2000 + 0 tenths over 2 vehicles = exactly 100.0 km: eligible.
         // OP2: 1999 + 0 tenths over 2 vehicles = 99.95 km: not eligible, though it shows 99.9.
         let registry = try registry([(1, "OP1", "bus"), (2, "OP1", "bus"), (3, "OP2", "bus"), (4, "OP2", "bus")])
-        let outcome = SubsidyOutcome(figures: [vin(1): figures(hydrogen: 2000), vin(3): figures(hydrogen: 1999)],
-                                     registry: registry, policy: policy)
+        let outcome = SubsidyOutcome(
+            figures: [vin(1): figures(hydrogen: 2000), vin(3): figures(hydrogen: 1999)],
+            registry: registry, policy: policy)
         #expect(outcome.operators.map(\.eligible) == [true, false])
         #expect(outcome.operators.map(\.averageTenths) == [1000, 999])
         #expect(outcome.vehicles.map(\.status) == [.paid, .paid, .operatorIneligible, .operatorIneligible])
@@ -44,11 +45,16 @@ struct SubsidyTests {
     func amounts() throws {
         var policy = self.policy
         policy.operatorMinAverageKm = 0
-        policy.classes = policy.classes.map { var c = $0; c.rateFenPerKm = 333; return c }
+        policy.classes = policy.classes.map {
+            var c = $0; c.rateFenPerKm = 333; return c
+        }
         let registry = try registry([(1, "OP", "bus"), (2, "OP", "bus"), (3, "OP", "heavy_truck")])
         // 12.3 km × 3.33 = 40.959 → 40.95 yuan; bus cap 20000 yuan = 2,000,000 fen.
         let outcome = SubsidyOutcome(
-            figures: [vin(1): figures(hydrogen: 123), vin(2): figures(hydrogen: 6_006_006), vin(3): figures(hydrogen: 1_501_502)],
+            figures: [
+                vin(1): figures(hydrogen: 123), vin(2): figures(hydrogen: 6_006_006),
+                vin(3): figures(hydrogen: 1_501_502),
+            ],
             registry: registry, policy: policy)
         #expect(outcome.vehicles[0].uncappedFen == 4095 && outcome.vehicles[0].status == .paid)
         #expect(outcome.vehicles[1].uncappedFen == 199_999_999 && outcome.vehicles[1].subsidyFen == 2_000_000)

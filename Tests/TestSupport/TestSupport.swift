@@ -55,7 +55,8 @@ public struct TemporaryFolder: Sendable {
     @discardableResult
     public func write(_ name: String, bytes: [UInt8]) -> String {
         let file = url.appendingPathComponent(name)
-        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(
+            at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: file.path, contents: Data(bytes))
         return file.path
     }
@@ -108,7 +109,8 @@ public func zstdCompress(_ bytes: [UInt8], extraArguments: [String] = []) throws
     let folder = TemporaryFolder()
     defer { folder.remove() }
     let input = folder.write("in", bytes: bytes)
-    let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["zstd", "-q", "-f"] + extraArguments + [input, "-o", input + ".zst"])
+    let result = try runProcess(
+        URL(fileURLWithPath: "/usr/bin/env"), ["zstd", "-q", "-f"] + extraArguments + [input, "-o", input + ".zst"])
     guard result.status == 0 else { throw CocoaError(.fileWriteUnknown) }
     return [UInt8](try Data(contentsOf: URL(fileURLWithPath: input + ".zst")))
 }

@@ -12,20 +12,22 @@ func reading(_ ts: Int64, _ odometer: Int32, _ current: Int32 = 500) -> Reading 
 
 @Suite("Timelines: duplicates and interval classes (SPEC 3.1–3.3)")
 struct TimelineTests {
-    @Test("classes in table order (SPEC 3.3)", arguments: [
-        (reading(0, 100), reading(10, 99), IntervalClass.rollback),
-        (reading(0, 100), reading(400, 90), .rollback),  // rollback before gap
-        (reading(0, 100), reading(301, 101), .gap),
-        (reading(0, 100), reading(300, 200), .hydrogen),  // 300 s is trusted; 10 km in 5 min is 120 km/h
-        (reading(0, 100), reading(301, 100_000), .gap),  // gap before overspeed
-        (reading(0, 100), reading(10, 104), .hydrogen),  // 360×3 = 1080 ≤ 1200
-        (reading(0, 100), reading(10, 105), .overspeed),  // 360×4 = 1440 > 1200
-        (reading(0, 100), reading(1, 102), .overspeed),  // 360×1 > 120
-        (reading(0, 100), reading(1, 101), .hydrogen),  // 360×0 ≤ 120: one tick of slack
-        (reading(0, 100, 9), reading(10, 101, 500), .battery),
-        (reading(0, 100, 500), reading(10, 101, 0), .battery),
-        (reading(0, 100, 10), reading(10, 101, 10), .hydrogen),  // 1.0 A is on
-    ])
+    @Test(
+        "classes in table order (SPEC 3.3)",
+        arguments: [
+            (reading(0, 100), reading(10, 99), IntervalClass.rollback),
+            (reading(0, 100), reading(400, 90), .rollback),  // rollback before gap
+            (reading(0, 100), reading(301, 101), .gap),
+            (reading(0, 100), reading(300, 200), .hydrogen),  // 300 s is trusted; 10 km in 5 min is 120 km/h
+            (reading(0, 100), reading(301, 100_000), .gap),  // gap before overspeed
+            (reading(0, 100), reading(10, 104), .hydrogen),  // 360×3 = 1080 ≤ 1200
+            (reading(0, 100), reading(10, 105), .overspeed),  // 360×4 = 1440 > 1200
+            (reading(0, 100), reading(1, 102), .overspeed),  // 360×1 > 120
+            (reading(0, 100), reading(1, 101), .hydrogen),  // 360×0 ≤ 120: one tick of slack
+            (reading(0, 100, 9), reading(10, 101, 500), .battery),
+            (reading(0, 100, 500), reading(10, 101, 0), .battery),
+            (reading(0, 100, 10), reading(10, 101, 10), .hydrogen),  // 1.0 A is on
+        ])
     func classify(_ a: Reading, _ b: Reading, _ expected: IntervalClass) {
         #expect(Timeline.classify(a, b, limits) == expected)
     }
@@ -33,11 +35,14 @@ struct TimelineTests {
     @Test("a rollback makes both powered neighbours suspect, and nothing latches (SPEC 3.3)")
     func rollbackNeighbours() {
         // spike: +0.2, +480 (overspeed), rollback, +0.2 (suspect), +0.1 (hydrogen)
-        let timeline = Timeline(vin: vin, readings: [
-            reading(0, 2000), reading(10, 50000), reading(20, 2002), reading(30, 2004), reading(40, 2005),
-        ])
+        let timeline = Timeline(
+            vin: vin,
+            readings: [
+                reading(0, 2000), reading(10, 50000), reading(20, 2002), reading(30, 2004), reading(40, 2005),
+            ])
         #expect(timeline.intervalClasses(limits) == [.overspeed, .rollback, .suspect, .hydrogen])
-        let dip = Timeline(vin: vin, readings: [reading(0, 100), reading(10, 102), reading(20, 0), reading(30, 2), reading(40, 3)])
+        let dip = Timeline(
+            vin: vin, readings: [reading(0, 100), reading(10, 102), reading(20, 0), reading(30, 2), reading(40, 3)])
         #expect(dip.intervalClasses(limits) == [.suspect, .rollback, .suspect, .hydrogen])
     }
 
@@ -48,12 +53,14 @@ struct TimelineTests {
             reading(20, 3004, 0), reading(20, 3004, 100), reading(20, 3004, 0), reading(30, 3006),
         ]
         let timeline = Timeline(vin: vin, readings: input)
-        #expect(timeline.readings == [reading(0, 3000, 100), reading(10, 3002), reading(20, 3004, 0), reading(30, 3006)])
-        #expect(timeline.duplicates == [
-            DuplicateCount(ts: 0, exact: 1, conflicting: 0),
-            DuplicateCount(ts: 10, exact: 0, conflicting: 1),
-            DuplicateCount(ts: 20, exact: 1, conflicting: 1),
-        ])
+        #expect(
+            timeline.readings == [reading(0, 3000, 100), reading(10, 3002), reading(20, 3004, 0), reading(30, 3006)])
+        #expect(
+            timeline.duplicates == [
+                DuplicateCount(ts: 0, exact: 1, conflicting: 0),
+                DuplicateCount(ts: 10, exact: 0, conflicting: 1),
+                DuplicateCount(ts: 20, exact: 1, conflicting: 1),
+            ])
     }
 
     // Property (SPEC 3.1): the timeline does not depend on the order of frames.
@@ -64,7 +71,8 @@ struct TimelineTests {
         var odometer: Int32 = 1000
         for index in 0..<400 {
             odometer += Int32(generator.next() % 5) - (generator.next() % 40 == 0 ? 30 : 0)
-            readings.append(reading(Int64(index * 10 + Int(generator.next() % 3)), odometer, Int32(generator.next() % 30)))
+            readings.append(
+                reading(Int64(index * 10 + Int(generator.next() % 3)), odometer, Int32(generator.next() % 30)))
         }
         readings += readings.prefix(50)
         let year = ReportYear(1970, offset: 8 * 3600)
@@ -86,10 +94,12 @@ struct VehicleYearTests {
     func yearOfEnd() {
         let zone = 8 * 3600
         let newYear = CivilTime.startOfYear(2025, offset: zone)
-        let timeline = Timeline(vin: vin, readings: [
-            reading(newYear - 15, 10000), reading(newYear - 5, 10002), reading(newYear + 5, 10005),
-            reading(newYear + 15, 10006),
-        ])
+        let timeline = Timeline(
+            vin: vin,
+            readings: [
+                reading(newYear - 15, 10000), reading(newYear - 5, 10002), reading(newYear + 5, 10005),
+                reading(newYear + 15, 10006),
+            ])
         let y2025 = VehicleYear(timeline, year: ReportYear(2025, offset: zone), limits: limits)
         let y2024 = VehicleYear(timeline, year: ReportYear(2024, offset: zone), limits: limits)
         #expect(y2025.hydrogen == 4)
@@ -110,10 +120,12 @@ struct VehicleYearTests {
 
     @Test("distance is booked by class and rollbacks are counted (SPEC 3.5)")
     func booking() {
-        let timeline = Timeline(vin: vin, readings: [
-            reading(0, 100), reading(10, 101, 0), reading(1000, 200, 0), reading(1001, 300), reading(1011, 250),
-            reading(1021, 251), reading(1031, 252),
-        ])
+        let timeline = Timeline(
+            vin: vin,
+            readings: [
+                reading(0, 100), reading(10, 101, 0), reading(1000, 200, 0), reading(1001, 300), reading(1011, 250),
+                reading(1021, 251), reading(1031, 252),
+            ])
         let figures = VehicleYear(timeline, year: ReportYear(1970, offset: 0), limits: limits)
         #expect(figures.battery == 1)
         #expect(figures.gap == 99)
