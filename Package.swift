@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "h2fleet", targets: ["h2fleet"]),
+        .executable(name: "fleetgen", targets: ["fleetgen"]),
         .library(name: "Engine", targets: ["Engine"]),
     ],
     dependencies: [
@@ -58,6 +59,8 @@ let package = Package(
             swiftSettings: strict
         ),
         // Helpers shared by the test targets (fixtures, temporary folders, running the CLI).
+        // The synthetic-fleet generator for benchmarks, tests and demos (tools/fleetgen).
+        .executableTarget(name: "fleetgen", path: "tools/fleetgen", swiftSettings: strict),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
             name: "FramesTests",

@@ -11,6 +11,8 @@ public struct ReportYear: Sendable, Equatable {
     public let start: Int64
     /// First instant of the next year.
     public let end: Int64
+    /// The local day number of 1 January.
+    private let firstDay: Int
 
     /// The year `year` in a zone `offset` seconds east of UTC.
     public init(_ year: Int, offset: Int) {
@@ -18,11 +20,16 @@ public struct ReportYear: Sendable, Equatable {
         self.offset = offset
         start = CivilTime.startOfYear(year, offset: offset)
         end = CivilTime.startOfYear(year + 1, offset: offset)
+        firstDay = CivilTime.days(year: year, month: 1, day: 1)
     }
 
     /// Whether an instant falls in the year.
     @inline(__always)
     public func contains(_ ts: Int64) -> Bool { ts >= start && ts < end }
+
+    /// The day of the year (0 for 1 January) of an instant in the year.
+    @inline(__always)
+    public func dayIndex(_ ts: Int64) -> Int { CivilTime.localDay(ts, offset: offset) - firstDay }
 }
 
 /// One vehicle's figures for one year (SPEC 3.5). Distances in tenths of a km.
@@ -33,12 +40,12 @@ public struct VehicleYear: Sendable, Equatable {
     public var exactDuplicates = 0
     /// Conflicting duplicates among frames in the year.
     public var conflictingDuplicates = 0
-    /// First and last frame time in the year.
+    /// First frame time in the year.
     public var firstTs: Int64?
     /// Last frame time in the year.
     public var lastTs: Int64?
-    /// Calendar days (policy zone) with at least one frame.
-    public var daysWithData = 0
+    /// The calendar days (policy zone) with at least one frame.
+    public var days = DaySet()
     /// Hydrogen distance.
     public var hydrogen: Int64 = 0
     /// Battery distance.
@@ -52,42 +59,65 @@ public struct VehicleYear: Sendable, Equatable {
     /// Odometer rollback events.
     public var rollbacks = 0
 
+    /// Calendar days with at least one frame.
+    public var daysWithData: Int { days.count }
+
     /// Empty figures (a vehicle without telemetry).
     public init() {}
 
-    /// Computes the figures of `timeline` for `year`, with interval classes from `limits`.
+    /// Computes the figures of a whole timeline for `year`, with interval classes from `limits`.
     /// - Complexity: O(n) in the timeline's frames.
     public init(_ timeline: Timeline, year: ReportYear, limits: TelemetryLimits) {
         self.init()
+        countFrames(of: timeline, in: year)
         let readings = timeline.readings
-        var lastDay = Int.min
-        for reading in readings where year.contains(reading.ts) {
+        for (index, intervalClass) in timeline.intervalClasses(limits).enumerated() {
+            let end = readings[index + 1]
+            guard year.contains(end.ts) else { continue }
+            book(intervalClass, dd: Int64(end.odometer) - Int64(readings[index].odometer))
+        }
+    }
+
+    /// Counts the frames, days and duplicates of `timeline` that fall in `year` (SPEC 3.5).
+    public mutating func countFrames(of timeline: Timeline, in year: ReportYear) {
+        for reading in timeline.readings where year.contains(reading.ts) {
             frames += 1
             if firstTs == nil { firstTs = reading.ts }
             lastTs = reading.ts
-            let day = CivilTime.localDay(reading.ts, offset: year.offset)
-            if day != lastDay {
-                daysWithData += 1
-                lastDay = day
-            }
+            days.insert(year.dayIndex(reading.ts))
         }
         for duplicate in timeline.duplicates where year.contains(duplicate.ts) {
             exactDuplicates += duplicate.exact
             conflictingDuplicates += duplicate.conflicting
         }
-        let classes = timeline.intervalClasses(limits)
-        for (index, intervalClass) in classes.enumerated() {
-            let end = readings[index + 1]
-            guard year.contains(end.ts) else { continue }
-            let dd = Int64(end.odometer) - Int64(readings[index].odometer)
-            switch intervalClass {
-            case .rollback: rollbacks += 1
-            case .gap: gap += dd
-            case .overspeed: overspeed += dd
-            case .battery: battery += dd
-            case .hydrogen: hydrogen += dd
-            case .suspect: suspect += dd
-            }
+    }
+
+    /// Books one interval of the year by its final class (SPEC 3.3).
+    @inline(__always)
+    public mutating func book(_ intervalClass: IntervalClass, dd: Int64) {
+        switch intervalClass {
+        case .rollback: rollbacks += 1
+        case .gap: gap += dd
+        case .overspeed: overspeed += dd
+        case .battery: battery += dd
+        case .hydrogen: hydrogen += dd
+        case .suspect: suspect += dd
         }
+    }
+
+    /// Adds the figures of a disjoint part of the same vehicle's timeline.
+    public mutating func absorb(_ other: VehicleYear) {
+        frames += other.frames
+        exactDuplicates += other.exactDuplicates
+        conflictingDuplicates += other.conflictingDuplicates
+        if let first = other.firstTs { firstTs = min(firstTs ?? first, first) }
+        if let last = other.lastTs { lastTs = max(lastTs ?? last, last) }
+        days.formUnion(other.days)
+        hydrogen += other.hydrogen
+        battery += other.battery
+        gap += other.gap
+        overspeed += other.overspeed
+        suspect += other.suspect
+        rollbacks += other.rollbacks
     }
 }

@@ -3,10 +3,10 @@
 /// Packed into two integers (6 bits a character) so that frames carry no heap storage and
 /// comparing two `Vin`s orders them as their text does.
 public struct Vin: Hashable, Comparable, Sendable, CustomStringConvertible {
-    /// Characters 1–10, most significant first.
-    let high: UInt64
-    /// Characters 11–17, most significant first.
-    let low: UInt64
+    /// Characters 1–10, 6 bits each, the first most significant.
+    public let high: UInt64
+    /// Characters 11–17, 6 bits each, the first most significant.
+    public let low: UInt64
 
     /// The number of characters in a VIN.
     public static let length = 17
@@ -15,19 +15,31 @@ public struct Vin: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// - Returns: `nil` when the bytes are not 17 allowed characters.
     @inlinable
     public init?(bytes: UnsafeRawBufferPointer) {
-        guard bytes.count == Vin.length else { return nil }
+        guard bytes.count == Vin.length, let base = bytes.baseAddress else { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0
-        for index in 0..<Vin.length {
-            let code = Vin.codeTable[Int(bytes[index])]
-            if code == 0xFF { return nil }
-            if index < 10 {
-                high = high << 6 | UInt64(code)
-            } else {
-                low = low << 6 | UInt64(code)
-            }
+        for index in 0..<10 {
+            guard let code = Vin.code(base.load(fromByteOffset: index, as: UInt8.self)) else { return nil }
+            high = high << 6 | UInt64(code)
+        }
+        for index in 10..<Vin.length {
+            guard let code = Vin.code(base.load(fromByteOffset: index, as: UInt8.self)) else { return nil }
+            low = low << 6 | UInt64(code)
         }
         self.init(high: high, low: low)
+    }
+
+    /// The 6-bit code of a VIN character (ASCII − 48, upper-cased), or `nil` when the byte is not
+    /// one of `0-9 A-H J-N P R-Z` (or their lower case).
+    @inlinable @inline(__always)
+    static func code(_ byte: UInt8) -> UInt8? {
+        var upper = byte
+        if upper &- 97 < 26 { upper &-= 32 }
+        let value = upper &- 48
+        // Bit v set for allowed values v = ASCII − 48: digits 0…9, letters 17…42 except I, O, Q.
+        let allowed: UInt64 = 0x7FD_7DFE_03FF
+        guard value < 43, (allowed >> UInt64(value)) & 1 == 1 else { return nil }
+        return value
     }
 
     /// Parses a VIN from text (see `init(bytes:)`).
@@ -42,19 +54,6 @@ public struct Vin: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.high = high
         self.low = low
     }
-
-    /// For each byte, its 6-bit code (ASCII − 48, upper-cased) or 0xFF when not allowed in a VIN.
-    @usableFromInline
-    static let codeTable: [UInt8] = {
-        var table = [UInt8](repeating: 0xFF, count: 256)
-        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = byte - 48 }
-        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z")
-        where byte != UInt8(ascii: "I") && byte != UInt8(ascii: "O") && byte != UInt8(ascii: "Q") {
-            table[Int(byte)] = byte - 48
-            table[Int(byte + 32)] = byte - 48
-        }
-        return table
-    }()
 
     /// The 17 characters, upper case.
     public var description: String {

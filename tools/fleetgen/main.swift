@@ -1,0 +1,311 @@
+// fleetgen: a deterministic synthetic fuel-cell fleet for h2fleet's benchmarks, tests and demos.
+//
+// The same options give the same files. See `fleetgen --help`.
+import Foundation
+
+struct Options {
+    var out = "fleet"
+    var seed: UInt64 = 1
+    var operators = 3
+    var vehiclesPerClass = 4
+    var days = 30
+    var start = "2025-03-01"
+    var interval = 10
+    var hoursPerDay = 7.5
+    var gapRate = 0.002
+    var spikeRate = 0.0005
+    var duplicateRate = 0.01
+    var conflictRate = 0.002
+    var badRowRate = 0.0002
+    var fuelCellOffRate = 0.05
+    var layout = "operator-day"
+    var shuffle = "local"
+    var zstdLevel = 3
+    var timestamps = "mixed"
+
+    static let help = """
+        fleetgen — writes a synthetic fuel-cell fleet: registry.csv and telemetry/ as .csv.zst.
+
+        Usage: fleetgen [options]
+          --out DIR               output folder (default fleet); registry.csv and telemetry/ go there
+          --seed N                random seed (default 1): the same options give the same files
+          --operators N           operators (default 3)
+          --vehicles-per-class N  vehicles per class and operator... spread: N of each of the five
+                                  classes in total (default 4)
+          --days N                days of telemetry (default 30), from --start (default 2025-03-01)
+          --interval S            seconds between reports while driving (default 10)
+          --hours H               driving hours per vehicle per day (default 7.5)
+          --gap-rate R            chance per frame of a signal gap of 6-20 min (default 0.002)
+          --spike-rate R          chance per frame of an odometer spike, dip or reset (default 0.0005)
+          --duplicate-rate R      chance per frame of an exact re-send (default 0.01)
+          --conflict-rate R       chance per frame of a conflicting duplicate (default 0.002)
+          --bad-row-rate R        chance per frame of a malformed row (default 0.0002)
+          --fuel-cell-off-rate R  chance per trip of starting on battery (default 0.05)
+          --layout L              operator-day (one file per operator per day), vehicle (one file
+                                  per vehicle), single (one file) (default operator-day)
+          --shuffle S             none, local (neighbouring lines swapped; default) or full (all
+                                  lines shuffled across all files: the worst case)
+          --timestamps T          rfc3339, epoch, local or mixed (per operator; default mixed)
+          --zstd-level N          zstd level, 0 for plain .csv (default 3)
+        """
+}
+
+struct SplitMix {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}
+
+func parseOptions() -> Options {
+    var options = Options()
+    var arguments = CommandLine.arguments.dropFirst()
+    func value(_ name: String) -> String {
+        guard let next = arguments.popFirst() else { fail("\(name) needs a value") }
+        return next
+    }
+    func number<T: LosslessStringConvertible>(_ name: String) -> T {
+        let text = value(name)
+        guard let parsed = T(text) else { fail("\(name): '\(text)' is not a number") }
+        return parsed
+    }
+    while let argument = arguments.popFirst() {
+        switch argument {
+        case "--help", "-h": print(Options.help); exit(0)
+        case "--out": options.out = value(argument)
+        case "--seed": options.seed = number(argument)
+        case "--operators": options.operators = number(argument)
+        case "--vehicles-per-class": options.vehiclesPerClass = number(argument)
+        case "--days": options.days = number(argument)
+        case "--start": options.start = value(argument)
+        case "--interval": options.interval = number(argument)
+        case "--hours": options.hoursPerDay = number(argument)
+        case "--gap-rate": options.gapRate = number(argument)
+        case "--spike-rate": options.spikeRate = number(argument)
+        case "--duplicate-rate": options.duplicateRate = number(argument)
+        case "--conflict-rate": options.conflictRate = number(argument)
+        case "--bad-row-rate": options.badRowRate = number(argument)
+        case "--fuel-cell-off-rate": options.fuelCellOffRate = number(argument)
+        case "--layout": options.layout = value(argument)
+        case "--shuffle": options.shuffle = value(argument)
+        case "--timestamps": options.timestamps = value(argument)
+        case "--zstd-level": options.zstdLevel = number(argument)
+        default: fail("unknown option \(argument) (see --help)")
+        }
+    }
+    guard ["operator-day", "vehicle", "single"].contains(options.layout) else { fail("--layout: operator-day, vehicle or single") }
+    guard ["none", "local", "full"].contains(options.shuffle) else { fail("--shuffle: none, local or full") }
+    guard ["rfc3339", "epoch", "local", "mixed"].contains(options.timestamps) else { fail("--timestamps: rfc3339, epoch, local or mixed") }
+    guard options.operators >= 1, options.vehiclesPerClass >= 1, options.days >= 1, options.interval >= 1 else {
+        fail("--operators, --vehicles-per-class, --days and --interval must be at least 1")
+    }
+    return options
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("fleetgen: \(message)\n".utf8))
+    exit(2)
+}
+
+let classes = [("heavy_truck", 450.0), ("light_truck", 300.0), ("cold_chain", 320.0), ("bus", 220.0), ("sanitation", 90.0)]
+let vinAlphabet = Array("0123456789ABCDEFGHJKLMNPRSTUVWXYZ".utf8)
+
+struct Vehicle {
+    var vin: String
+    var operatorIndex: Int
+    var classId: String
+    var kmPerDay: Double
+    var odometer: Int  // tenths
+    var startHour: Int
+}
+
+/// Appends `value` as decimal digits.
+func appendInt(_ value: Int, to out: inout [UInt8], width: Int = 0) {
+    var digits: [UInt8] = []
+    var v = value
+    repeat { digits.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
+    while digits.count < width { digits.append(48) }
+    out.append(contentsOf: digits.reversed())
+}
+
+/// Civil date from days since 1970-01-01.
+func civil(_ days: Int) -> (Int, Int, Int) {
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+}
+
+func appendTimestamp(_ ts: Int, form: String, to out: inout [UInt8]) {
+    if form == "epoch" { appendInt(ts, to: &out); return }
+    let local = ts + 8 * 3600
+    let (y, m, d) = civil(local / 86400)
+    let s = local % 86400
+    appendInt(y, to: &out, width: 4); out.append(45)
+    appendInt(m, to: &out, width: 2); out.append(45)
+    appendInt(d, to: &out, width: 2); out.append(form == "local" ? 32 : 84)
+    appendInt(s / 3600, to: &out, width: 2); out.append(58)
+    appendInt(s / 60 % 60, to: &out, width: 2); out.append(58)
+    appendInt(s % 60, to: &out, width: 2)
+    if form == "rfc3339" { out.append(contentsOf: Array("+08:00".utf8)) }
+}
+
+let options = parseOptions()
+var random = SplitMix(state: options.seed)
+let formatter = DateFormatter()
+formatter.dateFormat = "yyyy-MM-dd"
+formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+guard let startDate = formatter.date(from: options.start) else { fail("--start: expected YYYY-MM-DD") }
+let startDay = Int(startDate.timeIntervalSince1970 + 8 * 3600) / 86400
+
+var vehicles: [Vehicle] = []
+for (classIndex, (classId, km)) in classes.enumerated() {
+    for index in 0..<options.vehiclesPerClass {
+        var vin = Array("LZY".utf8)
+        for _ in 0..<8 { vin.append(vinAlphabet[random.below(vinAlphabet.count)]) }
+        let serial = String(classIndex * 100_000 + index)
+        vin += Array((String(repeating: "0", count: 6 - serial.count) + serial).utf8)
+        vehicles.append(Vehicle(
+            vin: String(decoding: vin, as: UTF8.self), operatorIndex: (classIndex + index) % options.operators,
+            classId: classId, kmPerDay: km * (0.8 + 0.4 * random.unit()),
+            odometer: 100_000 + random.below(5_000_000), startHour: 5 + random.below(4)))
+    }
+}
+
+let root = URL(fileURLWithPath: options.out)
+let telemetry = root.appendingPathComponent("telemetry")
+try? FileManager.default.removeItem(at: telemetry)
+try FileManager.default.createDirectory(at: telemetry, withIntermediateDirectories: true)
+var registry = "vin,operator,class\n"
+for vehicle in vehicles { registry += "\(vehicle.vin),op\(vehicle.operatorIndex + 1),\(vehicle.classId)\n" }
+try registry.write(to: root.appendingPathComponent("registry.csv"), atomically: true, encoding: .utf8)
+
+let forms = ["rfc3339", "epoch", "local"]
+@MainActor func form(for operatorIndex: Int) -> String {
+    options.timestamps == "mixed" ? forms[operatorIndex % 3] : options.timestamps
+}
+
+/// One day of one vehicle: rows as bytes, each ending in "\n".
+@MainActor func dayRows(_ vehicle: inout Vehicle, day: Int) -> [(Int, [UInt8])] {
+    var rows: [(Int, [UInt8])] = []
+    var ts = (startDay + day) * 86400 - 8 * 3600 + vehicle.startHour * 3600 + random.below(3600)
+    let end = ts + Int(options.hoursPerDay * 3600)
+    let tenthsPerSecond = vehicle.kmPerDay * 10 / (options.hoursPerDay * 3600)
+    var carry = 0.0
+    let fuelCellOffUntil = random.unit() < options.fuelCellOffRate ? ts + 600 : ts
+    let tsForm = form(for: vehicle.operatorIndex)
+    while ts <= end {
+        var shown = vehicle.odometer
+        if random.unit() < options.spikeRate {
+            switch random.below(3) {
+            case 0: shown += 300  // spike
+            case 1: shown = max(0, shown - 30)  // dip
+            default: shown = 0  // reset
+            }
+        }
+        let current = ts < fuelCellOffUntil ? 0 : 200 + random.below(1800)
+        var row: [UInt8] = []
+        row.reserveCapacity(64)
+        if random.unit() < options.badRowRate {
+            row += Array("\(vehicle.vin),2025-02-30T10:00:00+08:00,1.0,1.0\n".utf8)
+            rows.append((ts, row))
+            row = []
+        }
+        row += Array(vehicle.vin.utf8); row.append(44)
+        appendTimestamp(ts, form: tsForm, to: &row); row.append(44)
+        appendInt(shown / 10, to: &row); row.append(46); appendInt(shown % 10, to: &row); row.append(44)
+        appendInt(current / 10, to: &row); row.append(46); appendInt(current % 10, to: &row); row.append(10)
+        rows.append((ts, row))
+        if random.unit() < options.duplicateRate { rows.append((ts, row)) }
+        if random.unit() < options.conflictRate {
+            var conflicting = Array(vehicle.vin.utf8); conflicting.append(44)
+            appendTimestamp(ts, form: tsForm, to: &conflicting); conflicting.append(44)
+            appendInt(shown / 10 + 1, to: &conflicting); conflicting += Array(".0,0.0\n".utf8)
+            rows.append((ts, conflicting))
+        }
+        var step = options.interval
+        if random.unit() < options.gapRate { step = 360 + random.below(840) }
+        carry += tenthsPerSecond * Double(step) * (0.7 + 0.6 * random.unit())
+        vehicle.odometer += Int(carry)
+        carry -= Double(Int(carry))
+        ts += step
+    }
+    return rows
+}
+
+// Files: name → rows (ts, bytes).
+var files: [String: [(Int, [UInt8])]] = [:]
+for day in 0..<options.days {
+    let (y, m, d) = civil(startDay + day)
+    let date = String(format: "%04d-%02d-%02d", y, m, d)
+    for index in vehicles.indices {
+        if random.unit() < 0.05 { continue }  // a day off
+        let rows = dayRows(&vehicles[index], day: day)
+        let name: String
+        switch options.layout {
+        case "vehicle": name = "\(vehicles[index].vin).csv"
+        case "single": name = "all.csv"
+        default: name = "op\(vehicles[index].operatorIndex + 1)/\(date).csv"
+        }
+        files[name, default: []] += rows
+    }
+}
+
+let names = files.keys.sorted()
+if options.shuffle == "full" {
+    var all: [[UInt8]] = []
+    for name in names { all += files[name]!.map(\.1) }
+    for index in stride(from: all.count - 1, to: 0, by: -1) { all.swapAt(index, random.below(index + 1)) }
+    var position = 0
+    for (fileIndex, name) in names.enumerated() {
+        let count = all.count / names.count + (fileIndex < all.count % names.count ? 1 : 0)
+        files[name] = all[position..<(position + count)].map { (0, $0) }
+        position += count
+    }
+} else {
+    for name in names {
+        // Time order as a platform writes it, vehicles interleaved.
+        var rows = files[name]!
+        rows.sort { $0.0 < $1.0 }
+        if options.shuffle == "local" {
+            var index = 0
+            while index + 5 < rows.count {
+                for swap in 0..<4 where random.below(2) == 0 { rows.swapAt(index + swap, index + swap + 1) }
+                index += 50 + random.below(100)
+            }
+        }
+        files[name] = rows
+    }
+}
+
+var written: [String] = []
+var frames = 0
+for name in names {
+    let url = telemetry.appendingPathComponent(name)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    var bytes = Array("vin,ts,odometer_km,fc_current_a\n".utf8)
+    for (_, row) in files[name]! { bytes += row }
+    frames += files[name]!.count
+    _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+    written.append(url.path)
+}
+if options.zstdLevel > 0 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["zstd", "-q", "-f", "--rm", "-T0", "-\(options.zstdLevel)"] + written
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { fail("zstd failed") }
+}
+print("fleetgen: \(vehicles.count) vehicles, \(names.count) files, \(frames) rows in \(telemetry.path)")
