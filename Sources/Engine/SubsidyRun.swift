@@ -36,14 +36,21 @@ public struct SubsidyRequest: Sendable {
     public var inputs: [String]
     /// Worker threads (at least 1).
     public var threads: Int
+    /// Memory budget in bytes for the frames that must be merged exactly (see `RunSettings`).
+    public var memoryLimit: Int
+    /// Called with progress as files are read, from worker threads.
+    public var progress: (@Sendable (Progress) -> Void)?
 
     /// Creates a request.
-    public init(policyPath: String?, registryPath: String, year: Int, inputs: [String], threads: Int) {
+    public init(policyPath: String?, registryPath: String, year: Int, inputs: [String], threads: Int,
+                memoryLimit: Int = RunSettings.defaultMemoryLimit, progress: (@Sendable (Progress) -> Void)? = nil) {
         self.policyPath = policyPath
         self.registryPath = registryPath
         self.year = year
         self.inputs = inputs
         self.threads = threads
+        self.memoryLimit = memoryLimit
+        self.progress = progress
     }
 }
 
@@ -76,9 +83,10 @@ public enum SubsidyRun {
         } catch {
             throw RunError(error.message)
         }
+        let settings = RunSettings(threads: request.threads, memoryLimit: request.memoryLimit, progress: request.progress)
         return compute(
             files: files, policy: policy, policySHA256: policySHA, registry: registry,
-            year: request.year, threads: request.threads)
+            year: request.year, settings: settings)
     }
 
     /// Reads `path` (or the built-in text) and validates it as a policy.
@@ -97,37 +105,21 @@ public enum SubsidyRun {
     }
 
     /// Computes the report for already discovered files.
-    public static func compute(
-        files: [InputFile], policy: Policy, policySHA256: String, registry: Registry,
-        year: Int, threads: Int
-    ) -> Report {
-        let decoded = decodeAll(files, localOffset: policy.timezoneOffset, threads: threads)
-        var all = FrameCollector()
-        for result in decoded where result.error == nil {
-            all.merge(result.collector)
-        }
+    public static func compute(files: [InputFile], policy: Policy, policySHA256: String, registry: Registry,
+                               year: Int, settings: RunSettings) -> Report {
         let reportYear = ReportYear(year, offset: policy.timezoneOffset)
-        let perVehicle = measure(all, year: reportYear, limits: policy.limits, threads: threads)
-        var figures: [Vin: VehicleYear] = [:]
-        var exact = 0
-        var conflicting = 0
-        for entry in perVehicle {
-            figures[entry.vin] = entry.figures
-            exact += entry.exact
-            conflicting += entry.conflicting
-        }
+        let decoded = decodeAll(files, policy: policy, year: reportYear, settings: settings)
+        let measured = measure(decoded, files: files, policy: policy, year: reportYear, settings: settings)
         let entries = zip(files, decoded).map { file, result in
-            FileEntry(
-                path: file.path, format: file.format.reportName, bytes: result.stored?.bytes ?? 0,
-                sha256: result.stored?.sha256 ?? "", error: result.error,
-                frames: result.error == nil ? result.frames : 0,
-                rejections: result.error == nil ? result.rejections : RejectionTally())
+            FileEntry(path: file.path, format: file.format.reportName, bytes: result.stored?.bytes ?? 0,
+                      sha256: result.stored?.sha256 ?? "", error: result.error,
+                      frames: result.error == nil ? result.frames : 0,
+                      rejections: result.error == nil ? result.rejections : RejectionTally())
         }
-        return Report(
-            engineVersion: engineVersion, rulesVersion: rulesVersion, policyId: policy.id,
-            policySHA256: policySHA256, year: year, timezoneOffset: policy.timezoneOffset,
-            files: entries, exactDuplicates: exact, conflictingDuplicates: conflicting,
-            outcome: SubsidyOutcome(figures: figures, registry: registry, policy: policy))
+        return Report(engineVersion: engineVersion, rulesVersion: rulesVersion, policyId: policy.id,
+                      policySHA256: policySHA256, year: year, timezoneOffset: policy.timezoneOffset,
+                      files: entries, exactDuplicates: measured.exact, conflictingDuplicates: measured.conflicting,
+                      outcome: SubsidyOutcome(figures: measured.figures, registry: registry, policy: policy))
     }
 
     private static func readConfiguration(_ path: String, what: String) throws(RunError) -> [UInt8] {
@@ -138,85 +130,228 @@ public enum SubsidyRun {
     }
 }
 
+/// How a run uses the machine. None of it changes the results.
+public struct RunSettings: Sendable {
+    /// The default memory budget: 1 GiB.
+    public static let defaultMemoryLimit = 1 << 30
+
+    /// Worker threads (at least 1).
+    public var threads: Int
+    /// Budget in bytes for the frames of vehicles whose runs overlap in time (late or re-sent
+    /// data, shuffled files), which are merged frame by frame; beyond it they are merged in
+    /// several passes over their files.
+    public var memoryLimit: Int
+    /// Frames each worker buffers before summarising them.
+    public var chunkFrames: Int
+    /// Called with progress as files are read, from worker threads.
+    public var progress: (@Sendable (Progress) -> Void)?
+
+    /// Creates settings.
+    public init(threads: Int, memoryLimit: Int = defaultMemoryLimit, chunkFrames: Int = 1 << 20,
+                progress: (@Sendable (Progress) -> Void)? = nil) {
+        self.threads = max(1, threads)
+        self.memoryLimit = memoryLimit
+        self.chunkFrames = chunkFrames
+        self.progress = progress
+    }
+}
+
+/// How far a run has got.
+public struct Progress: Sendable {
+    /// Files finished.
+    public var filesDone: Int
+    /// Files in all.
+    public var files: Int
+    /// Bytes (as stored) of the finished files.
+    public var bytesDone: Int64
+    /// Bytes (as stored) of all files.
+    public var bytes: Int64
+    /// Valid frames decoded so far.
+    public var frames: Int
+}
+
 /// What decoding one file produced.
 struct DecodedFile: Sendable {
     var stored: StoredFile?
     var error: String?
     var frames = 0
     var rejections = RejectionTally()
-    var collector = FrameCollector()
+    var segments: [(vin: Vin, segment: Segment)] = []
 }
 
-/// Bytes of one file → CSV decoder → frames grouped by vehicle.
-private struct CSVFileSink: ByteSink {
+/// Bytes of one file → CSV decoder → a frame sink.
+struct CSVFileSink<Sink: FrameSink>: ByteSink {
     var decoder: CSVDecoder
-    var collector = FrameCollector()
+    var frames: Sink
 
     mutating func consume(_ bytes: UnsafeRawBufferPointer) {
-        decoder.consume(bytes, into: &collector)
+        decoder.consume(bytes, into: &frames)
+    }
+}
+
+/// A frame sink that keeps the frames of some vehicles only.
+struct SelectedFrames: FrameSink {
+    let wanted: Set<Vin>
+    var collector = FrameCollector()
+
+    mutating func accept(_ frame: Frame) {
+        if wanted.contains(frame.vin) { collector.accept(frame) }
     }
 }
 
 extension SubsidyRun {
-    /// Decodes every file, `threads` at a time; results are in the order of `files`.
-    static func decodeAll(_ files: [InputFile], localOffset: Int, threads: Int) -> [DecodedFile] {
-        let next = Atomic<Int>(0)
-        let results = Mutex([DecodedFile?](repeating: nil, count: files.count))
-        let workers = max(1, min(threads, files.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            var reader = ArchiveReader()
-            while true {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                if index >= files.count { break }
-                let result = decode(files[index], with: &reader, localOffset: localOffset)
-                results.withLock { $0[index] = result }
+    /// Decodes every file, `threads` at a time, into segments; results are in the order of `files`.
+    static func decodeAll(_ files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings) -> [DecodedFile] {
+        let totalBytes = files.reduce(Int64(0)) { $0 + fileSize($1.fileSystemPath) }
+        let counters = Mutex(Progress(filesDone: 0, files: files.count, bytesDone: 0, bytes: totalBytes, frames: 0))
+        let results = forEachFile(files.indices, threads: settings.threads) {
+            SegmentReducer(year: year, limits: policy.limits, chunkFrames: settings.chunkFrames)
+        } work: { (index, reducer: inout SegmentReducer, reader: inout ArchiveReader) -> DecodedFile in
+            var sink = CSVFileSink(decoder: CSVDecoder(localOffset: policy.timezoneOffset), frames: reducer)
+            var result = decode(files[index], with: &reader, into: &sink)
+            reducer = sink.frames
+            if result.error == nil {
+                result.segments = reducer.finishFile()
+            } else {
+                reducer.discardFile()
             }
+            if let report = settings.progress {
+                let snapshot = counters.withLock { progress in
+                    progress.filesDone += 1
+                    progress.bytesDone += result.stored?.bytes ?? 0
+                    progress.frames += result.frames
+                    return progress
+                }
+                report(snapshot)
+            }
+            return result
         }
-        return results.withLock { $0.map { $0! } }
+        return results
     }
 
-    static func decode(_ file: InputFile, with reader: inout ArchiveReader, localOffset: Int) -> DecodedFile {
-        guard file.format == .csv else {
-            return DecodedFile(error: "GB/T 32960 captures are not supported yet by this version")
-        }
-        var sink = CSVFileSink(decoder: CSVDecoder(localOffset: localOffset))
+    /// Reads and decodes one file into `sink`; on failure the sink's frames must be dropped.
+    static func decode<Sink: FrameSink>(_ file: InputFile, with reader: inout ArchiveReader,
+                                        into sink: inout CSVFileSink<Sink>) -> DecodedFile {
         var result = DecodedFile()
+        guard file.format == .csv else {
+            result.error = "GB/T 32960 captures are not supported yet by this version"
+            return result
+        }
         let (stored, error) = reader.read(file, into: &sink)
         result.stored = stored
         if let error {
             result.error = error.message
             return result
         }
-        sink.decoder.finish(into: &sink.collector)
+        sink.decoder.finish(into: &sink.frames)
         if let failure = sink.decoder.failure {
             result.error = failure
             return result
         }
         result.frames = sink.decoder.frames
         result.rejections = sink.decoder.rejections
-        result.collector = sink.collector
         return result
     }
 
-    /// Builds each vehicle's timeline and its figures for the year, in parallel.
-    static func measure(_ frames: FrameCollector, year: ReportYear, limits: TelemetryLimits, threads: Int)
-        -> [(vin: Vin, figures: VehicleYear, exact: Int, conflicting: Int)]
-    {
-        let count = frames.vins.count
-        let results = Mutex(
-            [(vin: Vin, figures: VehicleYear, exact: Int, conflicting: Int)?](repeating: nil, count: count))
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
+    /// Runs `work` over `indices` on `threads` workers, each with its own state and archive
+    /// reader; results are in the order of `indices`.
+    static func forEachFile<State, Result: Sendable>(
+        _ indices: Range<Int>, threads: Int, state makeState: @Sendable () -> State,
+        work: @Sendable (Int, inout State, inout ArchiveReader) -> Result
+    ) -> [Result] {
+        let next = Atomic<Int>(indices.lowerBound)
+        let results = Mutex([Result?](repeating: nil, count: indices.count))
+        let workers = max(1, min(threads, indices.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var reader = ArchiveReader()
+            var state = makeState()
             while true {
                 let index = next.add(1, ordering: .relaxed).oldValue
-                if index >= count { break }
-                let timeline = Timeline(vin: frames.vins[index], readings: frames.readings[index])
-                let figures = VehicleYear(timeline, year: year, limits: limits)
-                let exact = timeline.duplicates.reduce(0) { $0 + $1.exact }
-                let conflicting = timeline.duplicates.reduce(0) { $0 + $1.conflicting }
-                results.withLock { $0[index] = (timeline.vin, figures, exact, conflicting) }
+                if index >= indices.upperBound { break }
+                let result = work(index, &state, &reader)
+                results.withLock { $0[index - indices.lowerBound] = result }
             }
         }
         return results.withLock { $0.map { $0! } }
+    }
+
+    /// Joins each vehicle's segments; vehicles whose segments overlap in time are merged frame by
+    /// frame from their files, in batches that fit the memory budget.
+    static func measure(_ decoded: [DecodedFile], files: [InputFile], policy: Policy, year: ReportYear,
+                        settings: RunSettings) -> (figures: [Vin: VehicleYear], exact: Int, conflicting: Int) {
+        var segments: [Vin: [Segment]] = [:]
+        var sources: [Vin: Set<Int>] = [:]
+        for (fileIndex, result) in decoded.enumerated() where result.error == nil {
+            for (vin, segment) in result.segments {
+                segments[vin, default: []].append(segment)
+                sources[vin, default: []].insert(fileIndex)
+            }
+        }
+        var figures: [Vin: VehicleYear] = [:]
+        var exact = 0
+        var conflicting = 0
+        var overlapping: [(vin: Vin, frames: Int)] = []
+        for (vin, list) in segments {
+            if let joined = SegmentJoin.figures(list, year: year, limits: policy.limits) {
+                figures[vin] = joined
+                exact += list.reduce(0) { $0 + $1.exactDuplicates }
+                conflicting += list.reduce(0) { $0 + $1.conflictingDuplicates }
+            } else {
+                let frames = list.reduce(0) { $0 + $1.keptFrames + $1.exactDuplicates + $1.conflictingDuplicates }
+                overlapping.append((vin, frames))
+            }
+        }
+        // Batches of vehicles whose frames fit the budget (a reading costs about 32 bytes while
+        // it is collected and sorted).
+        overlapping.sort { $0.vin < $1.vin }
+        let budget = max(1, settings.memoryLimit / 32)
+        var batch: [Vin] = []
+        var batchFrames = 0
+        for (position, entry) in overlapping.enumerated() {
+            batch.append(entry.vin)
+            batchFrames += entry.frames
+            let last = position == overlapping.count - 1
+            if last || batchFrames + overlapping[position + 1].frames > budget {
+                let merged = mergeExactly(Set(batch), from: batch.reduce(into: Set<Int>()) { $0.formUnion(sources[$1]!) },
+                                          files: files, policy: policy, year: year, settings: settings)
+                for (vin, entry) in merged {
+                    figures[vin] = entry.figures
+                    exact += entry.exact
+                    conflicting += entry.conflicting
+                }
+                batch.removeAll()
+                batchFrames = 0
+            }
+        }
+        return (figures, exact, conflicting)
+    }
+
+    /// Re-reads `fileIndices` and merges the frames of `vins` exactly (SPEC 3.1, 3.2).
+    static func mergeExactly(_ vins: Set<Vin>, from fileIndices: Set<Int>, files: [InputFile], policy: Policy,
+                             year: ReportYear, settings: RunSettings)
+        -> [Vin: (figures: VehicleYear, exact: Int, conflicting: Int)] {
+        let order = fileIndices.sorted()
+        let collected = forEachFile(order.indices, threads: settings.threads) { () -> Void in
+        } work: { (position, _: inout Void, reader: inout ArchiveReader) -> FrameCollector in
+            var sink = CSVFileSink(decoder: CSVDecoder(localOffset: policy.timezoneOffset),
+                                   frames: SelectedFrames(wanted: vins))
+            let result = decode(files[order[position]], with: &reader, into: &sink)
+            return result.error == nil ? sink.frames.collector : FrameCollector()
+        }
+        var all = FrameCollector()
+        for collector in collected { all.merge(collector) }
+        var merged: [Vin: (figures: VehicleYear, exact: Int, conflicting: Int)] = [:]
+        for (position, vin) in all.vins.enumerated() {
+            let timeline = Timeline(vin: vin, readings: all.readings[position])
+            merged[vin] = (VehicleYear(timeline, year: year, limits: policy.limits),
+                           timeline.duplicates.reduce(0) { $0 + $1.exact },
+                           timeline.duplicates.reduce(0) { $0 + $1.conflicting })
+        }
+        return merged
+    }
+
+    static func fileSize(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
     }
 }

@@ -66,9 +66,13 @@ public struct Timeline: Sendable {
     /// is kept; the result does not depend on the order of `readings`.
     /// - Complexity: O(n log n).
     public init(vin: Vin, readings unsorted: [Reading]) {
+        self.init(vin: vin, sortedReadings: unsorted.sorted())
+    }
+
+    /// Builds a timeline from readings already sorted by `Reading`'s order.
+    /// - Complexity: O(n).
+    public init(vin: Vin, sortedReadings sorted: some Collection<Reading>) {
         self.vin = vin
-        var sorted = unsorted
-        sorted.sort()
         var kept: [Reading] = []
         kept.reserveCapacity(sorted.count)
         var duplicates: [DuplicateCount] = []

@@ -58,14 +58,15 @@ let registryText = """
     """
 
 /// Runs the pipeline over a folder and returns the report JSON.
-func reportJSON(_ inputs: [String], threads: Int) throws -> String {
+func reportJSON(_ inputs: [String], threads: Int, memoryLimit: Int = 1 << 30, chunkFrames: Int = 1 << 20) throws -> String {
     var policy = Policy.builtIn
     policy.operatorMinAverageKm = 1
     let registry = try Registry(
         bytes: Array(registryText.utf8), file: "registry.csv", classes: Set(policy.classes.map(\.id)))
     let files = try InputDiscovery.files(for: inputs)
     return SubsidyRun.compute(
-        files: files, policy: policy, policySHA256: "test", registry: registry, year: 2025, threads: threads
+        files: files, policy: policy, policySHA256: "test", registry: registry, year: 2025,
+        settings: RunSettings(threads: threads, memoryLimit: memoryLimit, chunkFrames: chunkFrames)
     ).json()
 }
 
@@ -114,6 +115,32 @@ struct OrderIndependenceTests {
             let actual = try figuresPart(try reportJSON([folder.url.path], threads: 1 + trial % 2))
             #expect(actual == expected, "trial \(trial) with \(parts) files")
         }
+    }
+
+    // Small chunks make many segments per file (joined, or overlapping and merged frame by frame);
+    // a small memory budget merges overlapping vehicles in several passes.
+    @Test("chunk size and memory budget do not change the report", arguments: [
+        (3, 1 << 30), (50, 1 << 30), (1 << 20, 32 * 500), (7, 32 * 100),
+    ])
+    func chunksAndBudget(_ chunkFrames: Int, _ memoryLimit: Int) throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        var random = SplitMix(seed: 5)
+        let rows = fleetRows(seed: 3)
+        // Late data: a tenth of the rows moved to another file, out of time order.
+        var late: [String] = []
+        var onTime: [String] = []
+        for row in rows { if random.next() % 10 == 0 { late.append(row) } else { onTime.append(row) } }
+        folder.write("a.csv", header + onTime.joined(separator: "\n"))
+        folder.write("b.csv", header + late.shuffled(using: &random).joined(separator: "\n"))
+        let reference = try reportJSON([folder.url.path], threads: 1, chunkFrames: 1 << 30)
+        let actual = try reportJSON([folder.url.path], threads: 2, memoryLimit: memoryLimit, chunkFrames: chunkFrames)
+        #expect(actual == reference)
+        // On-time data alone: chunk segments join without merging frames.
+        let onTimeFile = folder.path("a.csv")
+        let onTimeReference = try reportJSON([onTimeFile], threads: 1, chunkFrames: 1 << 30)
+        let onTimeChunked = try reportJSON([onTimeFile], threads: 2, memoryLimit: memoryLimit, chunkFrames: chunkFrames)
+        #expect(onTimeChunked == onTimeReference)
     }
 
     @Test("thread count and argument order give a byte-identical report", arguments: [1, 2, 7])
