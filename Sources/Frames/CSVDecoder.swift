@@ -16,8 +16,11 @@ public struct CSVDecoder {
     private let localOffset: Int
     /// Number of fields in the header; 0 until the header is read.
     private var fieldCount = 0
-    /// Column index of each required column, in `requiredColumns` order.
-    private var columns = (vin: 0, ts: 0, odometer: 0, current: 0)
+    /// For each column of the header, the required column it is (index into
+    /// `requiredColumns`), or -1.
+    private var slotOfField: [Int8] = []
+    /// Parses timestamps, remembering the last date.
+    private var timestamps: TimestampParser
 
     /// Why the file cannot be decoded (header problems); `nil` while it can.
     public private(set) var failure: String?
@@ -30,6 +33,7 @@ public struct CSVDecoder {
     /// of UTC (the policy's zone).
     public init(localOffset: Int) {
         self.localOffset = localOffset
+        timestamps = TimestampParser(localOffset: localOffset)
     }
 
     /// Decodes the next piece of the file.
@@ -97,51 +101,66 @@ public struct CSVDecoder {
             return
         }
         fieldCount = names.count
-        columns = (found[0], found[1], found[2], found[3])
+        slotOfField = [Int8](repeating: -1, count: names.count)
+        for (slot, column) in found.enumerated() { slotOfField[column] = Int8(slot) }
     }
 
     /// Decodes one data row; returns the first failing reason, or `nil` after emitting a frame.
-    private func decodeRow(_ line: UnsafeRawBufferPointer, into sink: inout some FrameSink) -> RejectionReason? {
-        var vinRange = 0..<0, tsRange = 0..<0, odometerRange = 0..<0, currentRange = 0..<0
+    private mutating func decodeRow(_ line: UnsafeRawBufferPointer, into sink: inout some FrameSink) -> RejectionReason? {
+        guard let base = line.baseAddress else { return .wrongFieldCount }
+        let count = line.count
+        // Start and end of the four required fields, found in one pass over the bytes.
+        var bounds: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
         var field = 0
         var fieldStart = 0
-        let count = line.count
         var index = 0
         while true {
-            if index == count || line[index] == UInt8(ascii: ",") {
-                let range = fieldStart..<index
-                if field == columns.vin { vinRange = range }
-                if field == columns.ts { tsRange = range }
-                if field == columns.odometer { odometerRange = range }
-                if field == columns.current { currentRange = range }
+            let atEnd = index == count
+            if atEnd || base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: ",") {
+                if field >= fieldCount { return .wrongFieldCount }
+                switch slotOfField[field] {
+                case 0: bounds.0 = fieldStart; bounds.1 = index
+                case 1: bounds.2 = fieldStart; bounds.3 = index
+                case 2: bounds.4 = fieldStart; bounds.5 = index
+                case 3: bounds.6 = fieldStart; bounds.7 = index
+                default: break
+                }
                 field += 1
-                if index == count { break }
+                if atEnd { break }
                 fieldStart = index + 1
             }
             index += 1
         }
         guard field == fieldCount else { return .wrongFieldCount }
-        guard let vin = Vin(bytes: TextBytes.trimmed(UnsafeRawBufferPointer(rebasing: line[vinRange]))) else {
-            return .badVin
-        }
-        guard
-            let ts = FieldParsers.timestamp(
-                TextBytes.trimmed(UnsafeRawBufferPointer(rebasing: line[tsRange])), localOffset: localOffset)
-        else { return .badTs }
-        guard
-            let odometer = FieldParsers.tenths(
-                TextBytes.trimmed(UnsafeRawBufferPointer(rebasing: line[odometerRange])),
-                maxTenths: CSVDecoder.maxOdometer)
+        guard let vin = Vin(bytes: CSVDecoder.trimmed(base, bounds.0, bounds.1)) else { return .badVin }
+        guard let ts = timestamps.parse(CSVDecoder.trimmed(base, bounds.2, bounds.3)) else { return .badTs }
+        guard let odometer = FieldParsers.tenths(CSVDecoder.trimmed(base, bounds.4, bounds.5), maxTenths: CSVDecoder.maxOdometer)
         else { return .badOdometer }
-        let currentBytes = TextBytes.trimmed(UnsafeRawBufferPointer(rebasing: line[currentRange]))
+        let currentBytes = CSVDecoder.trimmed(base, bounds.6, bounds.7)
         var current: Int64 = 0
         if currentBytes.count > 0 {
-            guard let value = FieldParsers.tenths(currentBytes, maxTenths: CSVDecoder.maxCurrent) else {
-                return .badCurrent
-            }
+            guard let value = FieldParsers.tenths(currentBytes, maxTenths: CSVDecoder.maxCurrent) else { return .badCurrent }
             current = value
         }
         sink.accept(Frame(vin: vin, ts: ts, odometer: Int32(odometer), current: Int32(current)))
         return nil
+    }
+
+    /// The bytes from `start` to `end` without spaces and tabs around them.
+    @inline(__always)
+    private static func trimmed(_ base: UnsafeRawPointer, _ start: Int, _ end: Int) -> UnsafeRawBufferPointer {
+        var start = start
+        var end = end
+        while start < end {
+            let byte = base.load(fromByteOffset: start, as: UInt8.self)
+            if byte != 0x20 && byte != 0x09 { break }
+            start += 1
+        }
+        while end > start {
+            let byte = base.load(fromByteOffset: end - 1, as: UInt8.self)
+            if byte != 0x20 && byte != 0x09 { break }
+            end -= 1
+        }
+        return UnsafeRawBufferPointer(start: base + start, count: end - start)
     }
 }

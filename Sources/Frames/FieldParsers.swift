@@ -42,39 +42,57 @@ public enum FieldParsers {
     /// date-time taken in a zone `localOffset` seconds east of UTC.
     /// - Returns: seconds since the epoch, or `nil` when the text is not one of those forms or
     ///   names a time that does not exist.
-    @inlinable
     public static func timestamp(_ bytes: UnsafeRawBufferPointer, localOffset: Int) -> Int64? {
+        if let epoch = epochSeconds(bytes) { return epoch }
+        guard bytes.count >= 19, let days = date(bytes) else { return nil }
+        return time(bytes, days: days, localOffset: localOffset)
+    }
+
+    /// Digits only, at most `maxEpoch`; `nil` when the text is not all digits (or empty).
+    @inline(__always)
+    static func epochSeconds(_ bytes: UnsafeRawBufferPointer) -> Int64?? {
         let count = bytes.count
-        if count == 0 { return nil }
-        if count <= 12 {
-            var value: Int64 = 0
-            var allDigits = true
-            for index in 0..<count {
-                let digit = bytes[index] &- 48
-                if digit > 9 { allDigits = false; break }
-                value = value * 10 + Int64(digit)
-            }
-            if allDigits { return value <= maxEpoch ? value : nil }
+        guard count > 0, count <= 12 else { return nil }
+        var value: Int64 = 0
+        for index in 0..<count {
+            let digit = bytes[index] &- 48
+            if digit > 9 { return nil }
+            value = value * 10 + Int64(digit)
         }
-        guard count >= 19 else { return nil }
-        @inline(__always) func number(_ at: Int, _ width: Int) -> Int? {
-            var value = 0
-            for index in at..<(at + width) {
-                let digit = bytes[index] &- 48
-                if digit > 9 { return nil }
-                value = value * 10 + Int(digit)
-            }
-            return value
+        return .some(value <= maxEpoch ? value : nil)
+    }
+
+    @inline(__always)
+    static func number(_ bytes: UnsafeRawBufferPointer, _ at: Int, _ width: Int) -> Int? {
+        var value = 0
+        for index in at..<(at + width) {
+            let digit = bytes[index] &- 48
+            if digit > 9 { return nil }
+            value = value * 10 + Int(digit)
         }
-        guard let year = number(0, 4), bytes[4] == UInt8(ascii: "-"),
-            let month = number(5, 2), bytes[7] == UInt8(ascii: "-"),
-            let day = number(8, 2), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
-            let hour = number(11, 2), bytes[13] == UInt8(ascii: ":"),
-            let minute = number(14, 2), bytes[16] == UInt8(ascii: ":"),
-            let second = number(17, 2)
+        return value
+    }
+
+    /// `YYYY-MM-DD` at the start of `bytes` (at least 10 long), as days since 1970-01-01, for an
+    /// existing date of year 1970 to 9999.
+    static func date(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let year = number(bytes, 0, 4), bytes[4] == UInt8(ascii: "-"),
+            let month = number(bytes, 5, 2), bytes[7] == UInt8(ascii: "-"),
+            let day = number(bytes, 8, 2),
+            year >= 1970, CivilTime.isValid(year: year, month: month, day: day)
         else { return nil }
-        guard year >= 1970, hour <= 23, minute <= 59, second <= 59,
-            CivilTime.isValid(year: year, month: month, day: day)
+        return CivilTime.days(year: year, month: month, day: day)
+    }
+
+    /// The rest of a date-time after its date (`T` or space, `HH:MM:SS`, fraction, zone).
+    @inline(__always)
+    static func time(_ bytes: UnsafeRawBufferPointer, days: Int, localOffset: Int) -> Int64? {
+        let count = bytes.count
+        guard bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
+            let hour = number(bytes, 11, 2), bytes[13] == UInt8(ascii: ":"),
+            let minute = number(bytes, 14, 2), bytes[16] == UInt8(ascii: ":"),
+            let second = number(bytes, 17, 2),
+            hour <= 23, minute <= 59, second <= 59
         else { return nil }
         var index = 19
         if index < count && bytes[index] == UInt8(ascii: ".") {
@@ -90,8 +108,9 @@ public enum FieldParsers {
                 offset = 0
                 index += 1
             } else if marker == UInt8(ascii: "+") || marker == UInt8(ascii: "-") {
-                guard count - index == 6, let hours = number(index + 1, 2), bytes[index + 3] == UInt8(ascii: ":"),
-                    let minutes = number(index + 4, 2), hours <= 23, minutes <= 59
+                guard count - index == 6, let hours = number(bytes, index + 1, 2),
+                    bytes[index + 3] == UInt8(ascii: ":"),
+                    let minutes = number(bytes, index + 4, 2), hours <= 23, minutes <= 59
                 else { return nil }
                 offset = (hours * 3600 + minutes * 60) * (marker == UInt8(ascii: "-") ? -1 : 1)
                 index += 6
@@ -100,7 +119,37 @@ public enum FieldParsers {
             }
         }
         guard index == count else { return nil }
-        let days = CivilTime.days(year: year, month: month, day: day)
         return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset)
+    }
+}
+
+/// Parses timestamps like `FieldParsers.timestamp`, remembering the date of the last one:
+/// telemetry rows come in runs of the same day, so most rows skip the calendar arithmetic.
+public struct TimestampParser: Sendable {
+    private let localOffset: Int
+    private var cachedDate: (UInt64, UInt16) = (0, 0)
+    private var cachedDays: Int?
+
+    /// A parser for times without an offset in a zone `localOffset` seconds east of UTC.
+    public init(localOffset: Int) {
+        self.localOffset = localOffset
+    }
+
+    /// Seconds since the epoch, or `nil` (see `FieldParsers.timestamp`).
+    @inline(__always)
+    public mutating func parse(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        if let epoch = FieldParsers.epochSeconds(bytes) { return epoch }
+        guard bytes.count >= 19, let base = bytes.baseAddress else { return nil }
+        let key = (base.loadUnaligned(as: UInt64.self), base.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        let days: Int
+        if let cached = cachedDays, key == cachedDate {
+            days = cached
+        } else {
+            guard let parsed = FieldParsers.date(bytes) else { return nil }
+            cachedDate = key
+            cachedDays = parsed
+            days = parsed
+        }
+        return FieldParsers.time(bytes, days: days, localOffset: localOffset)
     }
 }

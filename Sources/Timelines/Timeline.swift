@@ -66,12 +66,12 @@ public struct Timeline: Sendable {
     /// is kept; the result does not depend on the order of `readings`.
     /// - Complexity: O(n log n).
     public init(vin: Vin, readings unsorted: [Reading]) {
-        self.init(vin: vin, sortedReadings: unsorted.sorted())
+        self.init(vin: vin, sortedReadings: unsorted.sorted()[...])
     }
 
     /// Builds a timeline from readings already sorted by `Reading`'s order.
     /// - Complexity: O(n).
-    public init(vin: Vin, sortedReadings sorted: some Collection<Reading>) {
+    public init(vin: Vin, sortedReadings sorted: ArraySlice<Reading>) {
         self.vin = vin
         var kept: [Reading] = []
         kept.reserveCapacity(sorted.count)

@@ -64,6 +64,21 @@ struct FieldParsersTests {
         #expect(withBytes(text) { FieldParsers.timestamp($0, localOffset: 8 * 3600) } == nil)
     }
 
+    @Test("the date-remembering parser agrees with the plain one, row after row")
+    func cachedDates() {
+        let texts = [
+            "2025-03-01T00:00:10Z", "2025-03-01T23:59:59+08:00", "2025-03-01 08:00:20", "2025-02-30T08:00:50+08:00",
+            "2025-03-01T24:00:00+08:00", "1740787200", "2025-03-01T08:00:20", "2024-02-29T00:00:00Z",
+            "2023-02-29T00:00:00Z", "2024-02-29T00:00:01Z", "2025-03-01T08:00:00.5", "2025-03-01X08:00:00",
+        ]
+        var parser = TimestampParser(localOffset: 8 * 3600)
+        for text in texts + texts.reversed() + texts {
+            let cached = withBytes(text) { parser.parse($0) }
+            let plain = withBytes(text) { FieldParsers.timestamp($0, localOffset: 8 * 3600) }
+            #expect(cached == plain, "\(text)")
+        }
+    }
+
     @Test("VINs: 17 of 0-9 A-H J-N P R-Z, lower case taken as upper (SPEC 2.1)")
     func vins() {
         #expect(Vin("LZYTEST0000000001")?.description == "LZYTEST0000000001")
