@@ -21,6 +21,8 @@ public struct CSVDecoder {
     private var slotOfField: [Int8] = []
     /// Parses timestamps, remembering the last date.
     private var timestamps: TimestampParser
+    /// Parses VINs, remembering recent ones.
+    private var vins = VinCache()
 
     /// Why the file cannot be decoded (header problems); `nil` while it can.
     public private(set) var failure: String?
@@ -110,33 +112,44 @@ public struct CSVDecoder {
         guard let base = line.baseAddress else { return .wrongFieldCount }
         let count = line.count
         // Start and end of the four required fields, found in one pass over the bytes.
-        var bounds: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var bounds = FieldBounds()
         var field = 0
         var fieldStart = 0
+        // Commas found eight bytes at a time (SWAR); candidates are checked, since the zero-byte
+        // trick can also flag a byte just after a comma.
         var index = 0
-        while true {
-            let atEnd = index == count
-            if atEnd || base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: ",") {
+        while index + 8 <= count {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ 0x2C2C_2C2C_2C2C_2C2C
+            var candidates = (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
+            while candidates != 0 {
+                let comma = index + candidates.trailingZeroBitCount >> 3
+                candidates &= candidates &- 1
+                guard base.load(fromByteOffset: comma, as: UInt8.self) == UInt8(ascii: ",") else { continue }
                 if field >= fieldCount { return .wrongFieldCount }
-                switch slotOfField[field] {
-                case 0: bounds.0 = fieldStart; bounds.1 = index
-                case 1: bounds.2 = fieldStart; bounds.3 = index
-                case 2: bounds.4 = fieldStart; bounds.5 = index
-                case 3: bounds.6 = fieldStart; bounds.7 = index
-                default: break
-                }
+                bounds.set(slotOfField[field], fieldStart, comma)
                 field += 1
-                if atEnd { break }
+                fieldStart = comma + 1
+            }
+            index += 8
+        }
+        while index < count {
+            if base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: ",") {
+                if field >= fieldCount { return .wrongFieldCount }
+                bounds.set(slotOfField[field], fieldStart, index)
+                field += 1
                 fieldStart = index + 1
             }
             index += 1
         }
+        if field >= fieldCount { return .wrongFieldCount }
+        bounds.set(slotOfField[field], fieldStart, count)
+        field += 1
         guard field == fieldCount else { return .wrongFieldCount }
-        guard let vin = Vin(bytes: CSVDecoder.trimmed(base, bounds.0, bounds.1)) else { return .badVin }
-        guard let ts = timestamps.parse(CSVDecoder.trimmed(base, bounds.2, bounds.3)) else { return .badTs }
-        guard let odometer = FieldParsers.tenths(CSVDecoder.trimmed(base, bounds.4, bounds.5), maxTenths: CSVDecoder.maxOdometer)
+        guard let vin = vins.parse(CSVDecoder.trimmed(base, bounds.vin)) else { return .badVin }
+        guard let ts = timestamps.parse(CSVDecoder.trimmed(base, bounds.ts)) else { return .badTs }
+        guard let odometer = FieldParsers.tenths(CSVDecoder.trimmed(base, bounds.odometer), maxTenths: CSVDecoder.maxOdometer)
         else { return .badOdometer }
-        let currentBytes = CSVDecoder.trimmed(base, bounds.6, bounds.7)
+        let currentBytes = CSVDecoder.trimmed(base, bounds.current)
         var current: Int64 = 0
         if currentBytes.count > 0 {
             guard let value = FieldParsers.tenths(currentBytes, maxTenths: CSVDecoder.maxCurrent) else { return .badCurrent }
@@ -148,9 +161,9 @@ public struct CSVDecoder {
 
     /// The bytes from `start` to `end` without spaces and tabs around them.
     @inline(__always)
-    private static func trimmed(_ base: UnsafeRawPointer, _ start: Int, _ end: Int) -> UnsafeRawBufferPointer {
-        var start = start
-        var end = end
+    private static func trimmed(_ base: UnsafeRawPointer, _ range: (start: Int, end: Int)) -> UnsafeRawBufferPointer {
+        var start = range.start
+        var end = range.end
         while start < end {
             let byte = base.load(fromByteOffset: start, as: UInt8.self)
             if byte != 0x20 && byte != 0x09 { break }
@@ -162,5 +175,24 @@ public struct CSVDecoder {
             end -= 1
         }
         return UnsafeRawBufferPointer(start: base + start, count: end - start)
+    }
+}
+
+/// Where the four required fields of a row are.
+private struct FieldBounds {
+    var vin = (start: 0, end: 0)
+    var ts = (start: 0, end: 0)
+    var odometer = (start: 0, end: 0)
+    var current = (start: 0, end: 0)
+
+    @inline(__always)
+    mutating func set(_ slot: Int8, _ start: Int, _ end: Int) {
+        switch slot {
+        case 0: vin = (start, end)
+        case 1: ts = (start, end)
+        case 2: odometer = (start, end)
+        case 3: current = (start, end)
+        default: break
+        }
     }
 }

@@ -76,3 +76,35 @@ public struct Vin: Hashable, Comparable, Sendable, CustomStringConvertible {
         lhs.high != rhs.high ? lhs.high < rhs.high : lhs.low < rhs.low
     }
 }
+
+/// Parses VINs, remembering the raw bytes of recent ones in a small direct-mapped cache: rows
+/// repeat a fleet's few VINs, so most rows skip validation. The result is always what
+/// `Vin(bytes:)` gives.
+struct VinCache {
+    private struct Entry {
+        var head: UInt64 = 0
+        var middle: UInt64 = 0
+        var last: UInt8 = 0
+        var vin: Vin?
+    }
+
+    private var entries = [Entry](repeating: Entry(), count: 256)
+
+    @inline(__always)
+    mutating func parse(_ bytes: UnsafeRawBufferPointer) -> Vin? {
+        guard bytes.count == Vin.length, let base = bytes.baseAddress else { return nil }
+        let head = base.loadUnaligned(as: UInt64.self)
+        let middle = base.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        let last = base.load(fromByteOffset: 16, as: UInt8.self)
+        let mixed = (head &* 0x9E37_79B9_7F4A_7C15) ^ (middle &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(last)
+        let slot = Int(truncatingIfNeeded: mixed >> 56)
+        return entries.withUnsafeMutableBufferPointer { table in
+            if let vin = table[slot].vin, table[slot].head == head, table[slot].middle == middle, table[slot].last == last {
+                return vin
+            }
+            guard let vin = Vin(bytes: bytes) else { return nil }
+            table[slot] = Entry(head: head, middle: middle, last: last, vin: vin)
+            return vin
+        }
+    }
+}

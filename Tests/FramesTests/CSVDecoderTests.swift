@@ -130,6 +130,25 @@ struct CSVDecoderTests {
         #expect(decoder.rejections.counts[RejectionReason.badVin.rawValue] == 1)
     }
 
+    @Test("VINs are read right when many alternate (the decoder remembers recent ones)")
+    func manyVins() {
+        let alphabet = Array("0123456789ABCDEFGHJKLMNPRSTUVWXYZabcdefghIOQ")
+        var text = header
+        var expected: [Vin?] = []
+        for index in 0..<3000 {
+            var characters = Array("LZYTEST0000000000")
+            characters[16] = alphabet[index % alphabet.count]
+            characters[15] = alphabet[(index / alphabet.count) % alphabet.count]
+            characters[14] = alphabet[(index * 7) % alphabet.count]
+            let vin = String(characters)
+            text += "\(vin),\(1_740_787_200 + index),1.0,1.0\n"
+            expected.append(Vin(vin))
+        }
+        let (decoder, frames) = decode(text)
+        #expect(frames.map(\.vin) == expected.compactMap { $0 })
+        #expect(decoder.rejections.counts[RejectionReason.badVin.rawValue] == expected.filter { $0 == nil }.count)
+    }
+
     static func row(_ index: Int) -> String {
         let vin = "LZYTEST00000000\(index % 10)1"
         return "\(vin),\(1_740_787_200 + index),\(index).\(index % 10),\(index % 3)\r\n"
