@@ -60,12 +60,21 @@ struct SubsidyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Worker threads (default: the number of processors).", valueName: "n"))
     var threads: Int?
 
+    @Option(help: ArgumentHelp(
+        "Memory budget in MiB for merging vehicles whose data overlaps in time (late or shuffled files); "
+            + "above it they are merged in several passes.", valueName: "MiB"))
+    var memoryLimit: Int = RunSettings.defaultMemoryLimit >> 20
+
+    @Flag(inversion: .prefixedNo, help: "Show a progress bar on standard error when it is a terminal.")
+    var progress = true
+
     @Argument(help: ArgumentHelp("Telemetry files or directories.", valueName: "input"))
     var inputs: [String] = []
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("at least one INPUT (file or directory) is required") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if memoryLimit < 16 { throw ValidationError("--memory-limit must be at least 16 (MiB)") }
         for input in inputs where !FileManager.default.fileExists(atPath: input) {
             var isLink = false
             if let attributes = try? FileManager.default.attributesOfItem(atPath: input) {
@@ -76,10 +85,21 @@ struct SubsidyCommand: ParsableCommand {
     }
 
     func run() throws {
+        let bar = progress ? ProgressBar.forTerminal() : nil
+        var onProgress: (@Sendable (Engine.Progress) -> Void)?
+        if let bar { onProgress = { bar.update($0) } }
         let request = SubsidyRequest(
             policyPath: policy, registryPath: registry, year: year, inputs: inputs,
-            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let report = try SubsidyRun.run(request)
+            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+            memoryLimit: memoryLimit << 20, progress: onProgress)
+        let report: Report
+        do {
+            report = try SubsidyRun.run(request)
+            bar?.finish()
+        } catch {
+            bar?.finish()
+            throw error
+        }
         if let out {
             try OutputWriter.write(report, to: out)
         }

@@ -92,6 +92,7 @@ struct CommandLineTests {
         let first = try run(base + ["--threads", "1", "--out", folder.path("a"), "telemetry/day1.csv", "telemetry"])
         let second = try run(base + ["--threads", "3", "--out", folder.path("b"), "telemetry", "telemetry/day1.csv"])
         #expect(first.status == 0 && second.status == 0)
+        #expect(first.stderr.isEmpty, "no progress bar when standard error is not a terminal")
         for name in ["report.json", "vehicles.csv", "operators.csv", "rejections.csv"] {
             let a = try Data(contentsOf: URL(fileURLWithPath: folder.path("a/\(name)")))
             let b = try Data(contentsOf: URL(fileURLWithPath: folder.path("b/\(name)")))

@@ -2,6 +2,7 @@ import Archives
 import Engine
 import Foundation
 import Rules
+import Synchronization
 import TestSupport
 import Testing
 
@@ -156,6 +157,33 @@ struct OrderIndependenceTests {
         let reference = try reportJSON(paths, threads: 1)
         #expect(try reportJSON(paths, threads: threads) == reference)
         #expect(try reportJSON(paths.reversed(), threads: threads) == reference)
+    }
+}
+
+@Suite("Progress")
+struct ProgressTests {
+    @Test("progress reaches every file, byte and frame")
+    func reachesTheEnd() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let rows = fleetRows(seed: 4)
+        for part in 0..<4 {
+            let slice = rows.enumerated().filter { $0.offset % 4 == part }.map(\.element)
+            folder.write("p\(part).csv", "vin,ts,odometer_km,fc_current_a\n" + slice.joined(separator: "\n"))
+        }
+        let seen = Mutex([Engine.Progress]())
+        let policy = Policy.builtIn
+        let registry = try Registry(bytes: Array(registryText.utf8), file: "r.csv", classes: Set(policy.classes.map(\.id)))
+        let files = try InputDiscovery.files(for: [folder.url.path])
+        let report = SubsidyRun.compute(
+            files: files, policy: policy, policySHA256: "x", registry: registry, year: 2025,
+            settings: RunSettings(threads: 2, progress: { progress in seen.withLock { $0.append(progress) } }))
+        let snapshots = seen.withLock { $0 }
+        #expect(snapshots.count == 4)
+        let last = try #require(snapshots.max { $0.filesDone < $1.filesDone })
+        #expect(last.filesDone == 4 && last.files == 4)
+        #expect(last.bytesDone == last.bytes && last.bytes == report.files.reduce(0) { $0 + $1.bytes })
+        #expect(last.frames == report.frames)
     }
 }
 
