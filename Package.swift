@@ -11,6 +11,10 @@ let package = Package(
         .executable(name: "h2fleet", targets: ["h2fleet"]),
         .executable(name: "fleetgen", targets: ["fleetgen"]),
         .library(name: "Engine", targets: ["Engine"]),
+        // The stage modules, for the benchmarks package (benchmarks/) and other tools.
+        .library(
+            name: "H2fleetStages",
+            targets: ["Archives", "Frames", "Timelines", "Figures", "Rules", "Subsidy", "Reports", "Engine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
