@@ -189,13 +189,33 @@ struct CSVFileSink<Sink: FrameSink>: ByteSink {
     }
 }
 
-/// A frame sink that keeps the frames of some vehicles only.
+/// A frame sink that keeps the frames of some vehicles only, per worker: a file's frames are
+/// staged and kept only when the whole file has been read (SPEC 2.2).
 struct SelectedFrames: FrameSink {
-    let wanted: Set<Vin>
-    var collector = FrameCollector()
+    /// The wanted vehicles; their index in this table is their slot in `readings`.
+    let wanted: VinTable
+    /// Kept readings per wanted vehicle, from the files this worker finished.
+    var readings: [[Reading]]
+    /// The current file's frames: (vehicle slot, reading).
+    var staged: [(Int, Reading)] = []
+
+    init(wanted: VinTable) {
+        self.wanted = wanted
+        readings = [[Reading]](repeating: [], count: wanted.vins.count)
+    }
 
     mutating func accept(_ frame: Frame) {
-        if wanted.contains(frame.vin) { collector.accept(frame) }
+        if let slot = wanted.lookup(frame.vin) {
+            staged.append((slot, Reading(ts: frame.ts, odometer: frame.odometer, current: frame.current)))
+        }
+    }
+
+    /// Keeps (or, for a failed file, drops) the current file's frames.
+    mutating func endFile(keep: Bool) {
+        if keep {
+            for (slot, reading) in staged { readings[slot].append(reading) }
+        }
+        staged.removeAll(keepingCapacity: true)
     }
 }
 
@@ -207,9 +227,13 @@ extension SubsidyRun {
         let results = forEachFile(files.indices, threads: settings.threads) {
             SegmentReducer(year: year, limits: policy.limits, chunkFrames: settings.chunkFrames)
         } work: { (index, reducer: inout SegmentReducer, reader: inout ArchiveReader) -> DecodedFile in
-            var sink = CSVFileSink(decoder: CSVDecoder(localOffset: policy.timezoneOffset), frames: reducer)
+            // The worker's reducer moves into the sink and back (swap: no copy of its buffers).
+            var sink = CSVFileSink(
+                decoder: CSVDecoder(localOffset: policy.timezoneOffset),
+                frames: SegmentReducer(year: year, limits: policy.limits))
+            swap(&sink.frames, &reducer)
             var result = decode(files[index], with: &reader, into: &sink)
-            reducer = sink.frames
+            swap(&sink.frames, &reducer)
             if result.error == nil {
                 result.segments = reducer.finishFile()
             } else {
@@ -259,10 +283,22 @@ extension SubsidyRun {
         _ indices: Range<Int>, threads: Int, state makeState: @Sendable () -> State,
         work: @Sendable (Int, inout State, inout ArchiveReader) -> Result
     ) -> [Result] {
+        forEachFile(indices, threads: threads, state: makeState, work: work, finish: { _ in }).results
+    }
+
+    /// Runs `work` over `indices` on `threads` workers, each with its own state and archive
+    /// reader; returns the results in the order of `indices` and what `finish` made of each
+    /// worker's final state.
+    static func forEachFile<State, Result: Sendable, Summary: Sendable>(
+        _ indices: Range<Int>, threads: Int, state makeState: @Sendable () -> State,
+        work: @Sendable (Int, inout State, inout ArchiveReader) -> Result,
+        finish: @Sendable (consuming State) -> Summary
+    ) -> (results: [Result], summaries: [Summary]) {
         let next = Atomic<Int>(indices.lowerBound)
         let results = Mutex([Result?](repeating: nil, count: indices.count))
         let workers = max(1, min(threads, indices.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        let summaries = Mutex([Summary?](repeating: nil, count: workers))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var reader = ArchiveReader()
             var state = makeState()
             while true {
@@ -270,6 +306,23 @@ extension SubsidyRun {
                 if index >= indices.upperBound { break }
                 let result = work(index, &state, &reader)
                 results.withLock { $0[index - indices.lowerBound] = result }
+            }
+            let summary = finish(state)
+            summaries.withLock { $0[worker] = summary }
+        }
+        return (results.withLock { $0.map { $0! } }, summaries.withLock { $0.map { $0! } })
+    }
+
+    /// Runs `body` for `0..<count` on `threads` workers; results in index order.
+    static func parallelMap<Result: Sendable>(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Result) -> [Result] {
+        let next = Atomic<Int>(0)
+        let results = Mutex([Result?](repeating: nil, count: count))
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                if index >= count { break }
+                let result = body(index)
+                results.withLock { $0[index] = result }
             }
         }
         return results.withLock { $0.map { $0! } }
@@ -301,10 +354,11 @@ extension SubsidyRun {
                 overlapping.append((vin, frames))
             }
         }
-        // Batches of vehicles whose frames fit the budget (a reading costs about 32 bytes while
-        // it is collected and sorted).
+        // Batches of vehicles whose frames fit the budget: what the rest of the run holds
+        // (buffers, segments: about 64 MiB) is set aside, and a reading costs about 32 bytes
+        // while it is collected, merged and sorted.
         overlapping.sort { $0.vin < $1.vin }
-        let budget = max(1, settings.memoryLimit / 32)
+        let budget = max(1, max(settings.memoryLimit - (64 << 20), settings.memoryLimit / 4) / 32)
         var batch: [Vin] = []
         var batchFrames = 0
         for (position, entry) in overlapping.enumerated() {
@@ -326,27 +380,39 @@ extension SubsidyRun {
         return (figures, exact, conflicting)
     }
 
-    /// Re-reads `fileIndices` and merges the frames of `vins` exactly (SPEC 3.1, 3.2).
+    /// Re-reads `fileIndices` and merges the frames of `vins` exactly (SPEC 3.1, 3.2), both
+    /// the reading and the per-vehicle merging on all workers.
     static func mergeExactly(_ vins: Set<Vin>, from fileIndices: Set<Int>, files: [InputFile], policy: Policy,
                              year: ReportYear, settings: RunSettings)
         -> [Vin: (figures: VehicleYear, exact: Int, conflicting: Int)] {
+        var wanted = VinTable()
+        for vin in vins.sorted() { _ = wanted.index(of: vin) }
+        let table = wanted
         let order = fileIndices.sorted()
-        let collected = forEachFile(order.indices, threads: settings.threads) { () -> Void in
-        } work: { (position, _: inout Void, reader: inout ArchiveReader) -> FrameCollector in
-            var sink = CSVFileSink(decoder: CSVDecoder(localOffset: policy.timezoneOffset),
-                                   frames: SelectedFrames(wanted: vins))
+        let (_, perWorker) = forEachFile(order.indices, threads: settings.threads) {
+            SelectedFrames(wanted: table)
+        } work: { (position, frames: inout SelectedFrames, reader: inout ArchiveReader) -> Bool in
+            // The worker's frames move into the sink and back (swap: no copy of the arrays).
+            var sink = CSVFileSink(decoder: CSVDecoder(localOffset: policy.timezoneOffset), frames: SelectedFrames(wanted: table))
+            swap(&sink.frames, &frames)
             let result = decode(files[order[position]], with: &reader, into: &sink)
-            return result.error == nil ? sink.frames.collector : FrameCollector()
+            swap(&sink.frames, &frames)
+            frames.endFile(keep: result.error == nil)
+            return result.error == nil
+        } finish: { frames in
+            frames.readings
         }
-        var all = FrameCollector()
-        for collector in collected { all.merge(collector) }
+        let measured = parallelMap(table.vins.count, threads: settings.threads) { slot in
+            var readings: [Reading] = []
+            readings.reserveCapacity(perWorker.reduce(0) { $0 + $1[slot].count })
+            for worker in perWorker { readings.append(contentsOf: worker[slot]) }
+            let timeline = Timeline(vin: table.vins[slot], readings: readings)
+            return (VehicleYear(timeline, year: year, limits: policy.limits),
+                    timeline.duplicates.reduce(0) { $0 + $1.exact },
+                    timeline.duplicates.reduce(0) { $0 + $1.conflicting })
+        }
         var merged: [Vin: (figures: VehicleYear, exact: Int, conflicting: Int)] = [:]
-        for (position, vin) in all.vins.enumerated() {
-            let timeline = Timeline(vin: vin, readings: all.readings[position])
-            merged[vin] = (VehicleYear(timeline, year: year, limits: policy.limits),
-                           timeline.duplicates.reduce(0) { $0 + $1.exact },
-                           timeline.duplicates.reduce(0) { $0 + $1.conflicting })
-        }
+        for (slot, vin) in table.vins.enumerated() { merged[vin] = measured[slot] }
         return merged
     }
 

@@ -44,6 +44,18 @@ public struct VinTable: Sendable {
         return index
     }
 
+    /// The index of `vin`, or `nil` when it is not in the table.
+    @inline(__always)
+    public func lookup(_ vin: Vin) -> Int? {
+        var slot = VinTable.hash(vin) & mask
+        while true {
+            let found = Int(slots[slot])
+            if found < 0 { return nil }
+            if vins[found] == vin { return found }
+            slot = (slot + 1) & mask
+        }
+    }
+
     @inline(__always)
     static func hash(_ vin: Vin) -> Int {
         let mixed = (vin.high &* 0x9E37_79B9_7F4A_7C15) ^ (vin.low &* 0xC2B2_AE3D_27D4_EB4F)
