@@ -222,17 +222,23 @@ struct SelectedFrames: FrameSink {
 extension SubsidyRun {
     /// Decodes every file, `threads` at a time, into segments; results are in the order of `files`.
     static func decodeAll(_ files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings) -> [DecodedFile] {
-        let totalBytes = files.reduce(Int64(0)) { $0 + fileSize($1.fileSystemPath) }
+        let sizes = files.map { fileSize($0.fileSystemPath) }
+        let totalBytes = sizes.reduce(0, +)
+        // Largest files first, so no worker is left with a big file at the end; with fewer
+        // files than threads, each file is read ahead on a helper thread.
+        let order = files.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
+        let readAhead = settings.threads > 1 && files.count < settings.threads
         let counters = Mutex(Progress(filesDone: 0, files: files.count, bytesDone: 0, bytes: totalBytes, frames: 0))
-        let results = forEachFile(files.indices, threads: settings.threads) {
+        let inOrder = forEachFile(order.indices, threads: settings.threads) {
             SegmentReducer(year: year, limits: policy.limits, chunkFrames: settings.chunkFrames)
-        } work: { (index, reducer: inout SegmentReducer, reader: inout ArchiveReader) -> DecodedFile in
+        } work: { (position, reducer: inout SegmentReducer, reader: inout ArchiveReader) -> DecodedFile in
+            let index = order[position]
             // The worker's reducer moves into the sink and back (swap: no copy of its buffers).
             var sink = CSVFileSink(
                 decoder: CSVDecoder(localOffset: policy.timezoneOffset),
                 frames: SegmentReducer(year: year, limits: policy.limits))
             swap(&sink.frames, &reducer)
-            var result = decode(files[index], with: &reader, into: &sink)
+            var result = decode(files[index], with: &reader, into: &sink, readAhead: readAhead)
             swap(&sink.frames, &reducer)
             if result.error == nil {
                 result.segments = reducer.finishFile()
@@ -250,18 +256,20 @@ extension SubsidyRun {
             }
             return result
         }
-        return results
+        var results = [DecodedFile?](repeating: nil, count: files.count)
+        for (position, index) in order.enumerated() { results[index] = inOrder[position] }
+        return results.map { $0! }
     }
 
     /// Reads and decodes one file into `sink`; on failure the sink's frames must be dropped.
     static func decode<Sink: FrameSink>(_ file: InputFile, with reader: inout ArchiveReader,
-                                        into sink: inout CSVFileSink<Sink>) -> DecodedFile {
+                                        into sink: inout CSVFileSink<Sink>, readAhead: Bool = false) -> DecodedFile {
         var result = DecodedFile()
         guard file.format == .csv else {
             result.error = "GB/T 32960 captures are not supported yet by this version"
             return result
         }
-        let (stored, error) = reader.read(file, into: &sink)
+        let (stored, error) = readAhead ? ReadAhead.read(file, into: &sink) : reader.read(file, into: &sink)
         result.stored = stored
         if let error {
             result.error = error.message
