@@ -5,34 +5,41 @@ public enum FieldParsers {
 
     /// Parses `digits[.digits]` into tenths, rounding halves away from zero (SPEC 1).
     /// - Returns: `nil` for any other form or a value above `maxTenths`.
-    @inlinable
+    @inlinable @inline(__always)
     public static func tenths(_ bytes: UnsafeRawBufferPointer, maxTenths: Int64) -> Int64? {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
         let count = bytes.count
         var index = 0
         var whole: Int64 = 0
+        var significant = 0
         while index < count {
-            let digit = bytes[index] &- 48
+            let digit = base.load(fromByteOffset: index, as: UInt8.self) &- 48
             if digit > 9 { break }
-            whole = whole * 10 + Int64(digit)
-            if whole > maxTenths { return nil }
+            whole = whole &* 10 &+ Int64(digit)
+            if whole != 0 { significant += 1 }
+            // More than 12 significant digits is above any bound (and would overflow later).
+            if significant > 12 { return nil }
             index += 1
         }
         if index == 0 { return nil }
-        var value = whole * 10
+        var value = whole &* 10
         if index < count {
-            guard bytes[index] == UInt8(ascii: "."), index + 1 < count else { return nil }
-            index += 1
-            var position = 0
-            while index < count {
-                let digit = bytes[index] &- 48
-                if digit > 9 { return nil }
-                if position == 0 {
-                    value += Int64(digit)
-                } else if position == 1 && digit >= 5 {
-                    value += 1
-                }
-                position += 1
+            guard base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: "."), index + 1 < count else {
+                return nil
+            }
+            let first = base.load(fromByteOffset: index + 1, as: UInt8.self) &- 48
+            guard first <= 9 else { return nil }
+            value &+= Int64(first)
+            index += 2
+            if index < count {
+                let second = base.load(fromByteOffset: index, as: UInt8.self) &- 48
+                guard second <= 9 else { return nil }
+                if second >= 5 { value &+= 1 }
                 index += 1
+                while index < count {
+                    if base.load(fromByteOffset: index, as: UInt8.self) &- 48 > 9 { return nil }
+                    index += 1
+                }
             }
         }
         return value <= maxTenths ? value : nil

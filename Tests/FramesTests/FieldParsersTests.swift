@@ -14,6 +14,7 @@ struct FieldParsersTests {
         arguments: [
             ("12.34", 123), ("12.35", 124), ("0.05", 1), ("0.04", 0), ("0.95", 10), ("7", 70), ("100.0", 1000),
             ("0.349999", 3), ("9999999.9", 99_999_999), ("9999999.94", 99_999_999), ("00012.3", 123),
+        ("0000000000000000000012.3", 123), ("0.0", 0), ("1.05", 11),
         ] as [(String, Int64)])
     func tenths(_ text: String, _ expected: Int64) {
         #expect(withBytes(text) { FieldParsers.tenths($0, maxTenths: 99_999_999) } == expected)
