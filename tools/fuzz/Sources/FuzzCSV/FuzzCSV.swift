@@ -1,0 +1,40 @@
+import Figures
+import Frames
+import Timelines
+
+/// Any bytes, split at a point chosen by the first byte, through the CSV decoder and the
+/// segment reducer (timelines, interval classes, segments). Must never crash.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    let bytes = UnsafeRawBufferPointer(start: start, count: count)
+    let split = count > 0 ? Int(bytes[0]) % (count + 1) : 0
+    var decoder = CSVDecoder(localOffset: 8 * 3600)
+    var reducer = SegmentReducer(
+        year: ReportYear(2025, offset: 8 * 3600),
+        limits: TelemetryLimits(maxGapSeconds: 300, maxSpeedKmh: 120, fuelCellOnCurrent: 10),
+        chunkFrames: 7, holdBack: 2)
+    decoder.consume(UnsafeRawBufferPointer(rebasing: bytes[0..<split]), into: &reducer)
+    decoder.consume(UnsafeRawBufferPointer(rebasing: bytes[split...]), into: &reducer)
+    decoder.finish(into: &reducer)
+    let segments = reducer.finishFile()
+    let year = ReportYear(2025, offset: 8 * 3600)
+    let limits = TelemetryLimits(maxGapSeconds: 300, maxSpeedKmh: 120, fuelCellOnCurrent: 10)
+    var byVin: [Vin: [Segment]] = [:]
+    for (vin, segment) in segments { byVin[vin, default: []].append(segment) }
+    for list in byVin.values { _ = SegmentJoin.figures(list, year: year, limits: limits) }
+    return 0
+}
+
+/// SwiftPM links an executable target's entry point as `FuzzCSV_main`; hand over to libFuzzer.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafeRawPointer, Int) -> CInt
+) -> CInt
+
+@_cdecl("FuzzCSV_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return runFuzzerDriver(&count, &arguments) { start, length in fuzzCSV(start, length) }
+}
