@@ -63,6 +63,12 @@ public enum CivilTime {
             + "\(sign)\(pad(absOffset / 3600, 2)):\(pad(absOffset / 60 % 60, 2))"
     }
 
+    /// The date of a local day number as `YYYY-MM-DD`.
+    public static func dateText(day: Int) -> String {
+        let (year, month, dayOfMonth) = date(fromDays: day)
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(dayOfMonth, 2))"
+    }
+
     /// Text of a zone offset, e.g. `+08:00`.
     public static func offsetText(_ offset: Int) -> String {
         "\(offset < 0 ? "-" : "+")\(pad(abs(offset) / 3600, 2)):\(pad(abs(offset) / 60 % 60, 2))"

@@ -1,0 +1,93 @@
+import Frames
+
+extension CheckReport {
+    /// The report for people: files, then vehicles with their warnings. Text from input files has
+    /// control characters escaped.
+    public func text() -> String {
+        let time = { (ts: Int64?) in ts.map { CivilTime.rfc3339($0, offset: timezoneOffset) } ?? "-" }
+        var out = "h2fleet check — telemetry rules of policy \(policyId) (gaps over \(limits.maxGapSeconds) s, "
+            + "speed over \(limits.maxSpeedKmh) km/h, fuel cell on from \(Units.km(Int64(limits.fuelCellOnCurrent))) A)\n\n"
+        let failed = files.filter { $0.error != nil }.count
+        out += "Files: \(files.count) (\(failed) cannot be read)\n"
+        for file in files {
+            let path = TerminalText.escaped(file.path)
+            if let error = file.error {
+                out += "  FAILED  \(path): \(TerminalText.escaped(error)) — the regulator will not count this file\n"
+                continue
+            }
+            out += "  ok      \(path): \(file.frames) frames, \(file.vehicles) vehicle\(file.vehicles == 1 ? "" : "s"), "
+                + "\(time(file.firstTs)) to \(time(file.lastTs))"
+            let rejected = file.rejections.total
+            out += rejected > 0 ? ", \(rejected) rejected row\(rejected == 1 ? "" : "s")\n" : "\n"
+            for reason in RejectionReason.allCases where file.rejections.counts[reason.rawValue] > 0 {
+                let samples = file.rejections.samples[reason.rawValue]
+                out += "            \(file.rejections.counts[reason.rawValue]) \(reason.name), e.g. line "
+                    + samples.prefix(3).map { String($0.position) }.joined(separator: ", ")
+                if let first = samples.first {
+                    out += ": \(TerminalText.escaped(String(first.text.prefix(80))))"
+                }
+                out += "\n"
+            }
+        }
+        out += "\nVehicles: \(vehicles.count)\n"
+        for vehicle in vehicles {
+            out += "  \(vehicle.vin): \(vehicle.frames) frames on \(vehicle.daysWithData) day"
+                + "\(vehicle.daysWithData == 1 ? "" : "s") (\(time(vehicle.firstTs)) to \(time(vehicle.lastTs)))\n"
+            out += "    hydrogen \(Units.km(vehicle.hydrogen)) km, battery \(Units.km(vehicle.battery)) km, "
+                + "not paid: gaps \(Units.km(vehicle.gap)) km, overspeed \(Units.km(vehicle.overspeed)) km, "
+                + "next to rollbacks \(Units.km(vehicle.suspect)) km\n"
+            if vehicle.rollbacks + vehicle.exactDuplicates + vehicle.conflictingDuplicates > 0 {
+                out += "    \(vehicle.rollbacks) rollbacks, \(vehicle.exactDuplicates) exact and "
+                    + "\(vehicle.conflictingDuplicates) conflicting duplicates\n"
+            }
+            for warning in vehicle.warnings { out += "    ! \(warning)\n" }
+        }
+        return out
+    }
+
+    /// The report for machines (`check --format json`), schema `h2fleet.check/1`.
+    public func json() -> String {
+        let time = { (ts: Int64?) -> JSONValue in
+            ts.map { .string(CivilTime.rfc3339($0, offset: timezoneOffset)) } ?? .null
+        }
+        let fileValues: [JSONValue] = files.map { file in
+            var members: [(String, JSONValue)] = [
+                ("path", .string(file.path)), ("format", .string(file.format)), ("bytes", .int(file.bytes)),
+                ("sha256", .string(file.sha256)), ("status", .string(file.error == nil ? "ok" : "failed")),
+            ]
+            if let error = file.error { members.append(("error", .string(error))) }
+            members += [
+                ("frames", .int(file.frames)), ("vehicles", .int(file.vehicles)),
+                ("first_ts", time(file.firstTs)), ("last_ts", time(file.lastTs)),
+                ("rejected_rows", .int(file.rejections.total)),
+                ("rejections_by_reason", .object(RejectionReason.allCases.map {
+                    ($0.name, .int(file.rejections.counts[$0.rawValue]))
+                })),
+                ("rejection_samples", .array(RejectionReason.allCases.flatMap { reason in
+                    file.rejections.samples[reason.rawValue].map { sample -> JSONValue in
+                        .object([("reason", .string(reason.name)), ("position", .int(sample.position)),
+                                 ("text", .string(sample.text))])
+                    }
+                })),
+            ]
+            return .object(members)
+        }
+        let vehicleValues: [JSONValue] = vehicles.map { vehicle in
+            .object([
+                ("vin", .string(vehicle.vin.description)), ("frames", .int(vehicle.frames)),
+                ("days_with_data", .int(vehicle.daysWithData)),
+                ("first_ts", time(vehicle.firstTs)), ("last_ts", time(vehicle.lastTs)),
+                ("hydrogen_km", .number(Units.km(vehicle.hydrogen))), ("battery_km", .number(Units.km(vehicle.battery))),
+                ("gap_km", .number(Units.km(vehicle.gap))), ("overspeed_km", .number(Units.km(vehicle.overspeed))),
+                ("suspect_km", .number(Units.km(vehicle.suspect))), ("odometer_rollbacks", .int(vehicle.rollbacks)),
+                ("exact_duplicates", .int(vehicle.exactDuplicates)),
+                ("conflicting_duplicates", .int(vehicle.conflictingDuplicates)),
+                ("warnings", .array(vehicle.warnings.map { .string($0) })),
+            ])
+        }
+        return JSONValue.object([
+            ("schema", .string("h2fleet.check/1")), ("policy", .string(policyId)),
+            ("files", .array(fileValues)), ("vehicles", .array(vehicleValues)),
+        ]).rendered()
+    }
+}
