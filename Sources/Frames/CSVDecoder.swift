@@ -73,7 +73,7 @@ public struct CSVDecoder {
             return
         }
         if TextBytes.isBlank(line) { return }
-        if let reason = decodeRow(line, into: &sink) {
+        if let reason = decodeRow(line, number: number, into: &sink) {
             rejections.record(reason, position: number, line: line)
         } else {
             frames += 1
@@ -108,7 +108,9 @@ public struct CSVDecoder {
     }
 
     /// Decodes one data row; returns the first failing reason, or `nil` after emitting a frame.
-    private mutating func decodeRow(_ line: UnsafeRawBufferPointer, into sink: inout some FrameSink) -> RejectionReason? {
+    private mutating func decodeRow(
+        _ line: UnsafeRawBufferPointer, number: Int64, into sink: inout some FrameSink
+    ) -> RejectionReason? {
         guard let base = line.baseAddress else { return .wrongFieldCount }
         let count = line.count
         // Start and end of the four required fields, found in one pass over the bytes.
@@ -155,7 +157,7 @@ public struct CSVDecoder {
             guard let value = FieldParsers.tenths(currentBytes, maxTenths: CSVDecoder.maxCurrent) else { return .badCurrent }
             current = value
         }
-        sink.accept(Frame(vin: vin, ts: ts, odometer: Int32(odometer), current: Int32(current)))
+        sink.accept(Frame(vin: vin, ts: ts, odometer: Int32(odometer), current: Int32(current)), at: number)
         return nil
     }
 

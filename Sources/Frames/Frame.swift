@@ -22,6 +22,16 @@ public struct Frame: Hashable, Sendable {
 public protocol FrameSink {
     /// Takes one valid frame.
     mutating func accept(_ frame: Frame)
+
+    /// Takes one valid frame found at `position` (line number, or byte offset in a capture).
+    /// Sinks that do not keep sources need not implement it.
+    mutating func accept(_ frame: Frame, at position: Int64)
+}
+
+extension FrameSink {
+    /// Takes the frame, ignoring where it was found.
+    @inline(__always)
+    public mutating func accept(_ frame: Frame, at position: Int64) { accept(frame) }
 }
 
 /// Why a row or captured frame was rejected, in the order of SPEC 7.1.

@@ -15,6 +15,6 @@ struct H2fleet: ParsableCommand {
             3 finished, but at least one input failed (reports still written, failures named).
             """,
         version: "0.1.0",
-        subcommands: [SubsidyCommand.self, CheckCommand.self]
+        subcommands: [SubsidyCommand.self, CheckCommand.self, ExplainCommand.self]
     )
 }

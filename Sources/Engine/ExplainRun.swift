@@ -1,0 +1,77 @@
+import Archives
+import Figures
+import Frames
+import Reports
+import Rules
+import Subsidy
+import Timelines
+
+/// Keeps one vehicle's frames with their file and line.
+struct SourcedFrames: FrameSink {
+    let wanted: Vin
+    let file: Int
+    var frames: [(reading: Reading, file: Int, position: Int64)] = []
+
+    mutating func accept(_ frame: Frame) { accept(frame, at: 0) }
+
+    mutating func accept(_ frame: Frame, at position: Int64) {
+        guard frame.vin == wanted else { return }
+        frames.append((Reading(ts: frame.ts, odometer: frame.odometer, current: frame.current), file, position))
+    }
+}
+
+/// `h2fleet explain`: the evidence for one vehicle's figures and subsidy.
+public enum ExplainRun {
+    /// Runs the subsidy computation, then reads the vehicle's frames again with their sources.
+    /// - Throws: `RunError` as `SubsidyRun.run` does, or when the VIN is not valid.
+    public static func run(_ request: SubsidyRequest, vin text: String) throws(RunError) -> Explanation {
+        guard let vin = Vin(text) else {
+            throw RunError("'\(text)' is not a VIN (17 characters of 0-9 and A-Z without I, O, Q)")
+        }
+        let (policy, _) = try SubsidyRun.loadPolicy(request.policyPath)
+        let report = try SubsidyRun.run(request)
+        guard let vehicle = report.outcome.vehicles.first(where: { $0.vin == vin }) else {
+            throw RunError("\(vin) is neither in the registry nor in the telemetry of \(request.year)")
+        }
+        let files: [InputFile]
+        do {
+            files = try InputDiscovery.files(for: request.inputs)
+        } catch {
+            throw RunError(error.message)
+        }
+        let failed = Set(report.files.filter { $0.error != nil }.map(\.path))
+        let perFile = SubsidyRun.forEachFile(files.indices, threads: request.threads) { () -> Void in
+        } work: { (index, _: inout Void, reader: inout ArchiveReader) -> [(reading: Reading, file: Int, position: Int64)] in
+            guard !failed.contains(files[index].path) else { return [] }
+            var sink = CSVFileSink(
+                decoder: CSVDecoder(localOffset: policy.timezoneOffset), frames: SourcedFrames(wanted: vin, file: index))
+            let result = SubsidyRun.decode(files[index], with: &reader, into: &sink)
+            return result.error == nil ? sink.frames.frames : []
+        }
+        // The kept frame of each timestamp is the first in (odometer, current) order (SPEC 3.2);
+        // among equal frames, the earliest file and line is named.
+        let sorted = perFile.joined().sorted {
+            if $0.reading != $1.reading { return $0.reading < $1.reading }
+            return $0.file != $1.file ? $0.file < $1.file : $0.position < $1.position
+        }
+        var kept: [(reading: Reading, file: Int, position: Int64)] = []
+        for frame in sorted where kept.last?.reading.ts != frame.reading.ts { kept.append(frame) }
+        let timeline = Timeline(vin: vin, readings: kept.map(\.reading))
+        let year = ReportYear(request.year, offset: policy.timezoneOffset)
+        let source = { (index: Int) in FrameSource(path: files[kept[index].file].path, position: kept[index].position) }
+        var intervals: [ExplainedInterval] = []
+        for (index, intervalClass) in timeline.intervalClasses(policy.limits).enumerated()
+        where year.contains(kept[index + 1].reading.ts) {
+            intervals.append(ExplainedInterval(
+                intervalClass: intervalClass, from: kept[index].reading, to: kept[index + 1].reading,
+                fromSource: source(index), toSource: source(index + 1)))
+        }
+        let registration = vehicle.registration
+        return Explanation(
+            vehicle: vehicle,
+            operatorLine: registration.flatMap { entry in report.outcome.operators.first { $0.id == entry.operatorId } },
+            vehicleClass: registration.flatMap { policy.vehicleClass($0.classId) },
+            minimumAverageKm: policy.operatorMinAverageKm, year: year, policyId: policy.id,
+            rulesVersion: rulesVersion, intervals: intervals)
+    }
+}
