@@ -93,6 +93,9 @@ struct CommandLineTests {
         let second = try run(base + ["--threads", "3", "--out", folder.path("b"), "telemetry", "telemetry/day1.csv"])
         #expect(first.status == 0 && second.status == 0)
         #expect(first.stderr.isEmpty, "no progress bar when standard error is not a terminal")
+        // Exactly the four reports: nothing half-written is left under a temporary name.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path("a")).sorted()
+            == ["operators.csv", "rejections.csv", "report.json", "vehicles.csv"])
         for name in ["report.json", "vehicles.csv", "operators.csv", "rejections.csv"] {
             let a = try Data(contentsOf: URL(fileURLWithPath: folder.path("a/\(name)")))
             let b = try Data(contentsOf: URL(fileURLWithPath: folder.path("b/\(name)")))
@@ -124,6 +127,31 @@ struct CommandLineTests {
         #expect(lines.count == 3)
         #expect(lines[1].hasSuffix(",2,bad_vin,\"'=HYPERLINK(\"\"x\"\"),1,2,3\""))
         #expect(lines[2].hasSuffix(",3,bad_current,\"LZYTEST0000000001,1740787200,1.0,\"\"1\"\"\""))
+    }
+
+    @Test("audit trail: each input's size and SHA-256, the policy's SHA-256, engine and rules versions (SPEC 7.1)")
+    func auditTrail() throws {
+        let result = try run(["subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025",
+                              "--format", "json", "telemetry"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let telemetry = try [UInt8](Data(contentsOf: Self.basic.appendingPathComponent("telemetry/day1.csv")))
+        let policy = try [UInt8](Data(contentsOf: Self.basic.appendingPathComponent("policy.toml")))
+        let files = try #require((report["inputs"] as? [String: Any])?["files"] as? [[String: Any]])
+        let telemetrySHA = try sha256Text(telemetry)
+        let policySHA = try sha256Text(policy)
+        #expect(files.first?["sha256"] as? String == telemetrySHA)
+        #expect((files.first?["bytes"] as? NSNumber)?.intValue == telemetry.count)
+        #expect((report["policy"] as? [String: Any])?["sha256"] as? String == policySHA)
+        #expect((report["engine"] as? [String: Any])?["rules"] as? String == "h2-mileage/1")
+    }
+
+    /// SHA-256 by the system's `sha256sum`, independent of the code under test.
+    func sha256Text(_ bytes: [UInt8]) throws -> String {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.write("f", bytes: bytes)
+        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["sha256sum", path])
+        return String(result.stdout.prefix(64))
     }
 
     @Test("help explains the subsidy command")

@@ -29,15 +29,27 @@ struct HostileInputTests {
         let folder = TemporaryFolder()
         defer { folder.remove() }
         folder.write("in/good.csv", try goodTelemetry())
-        // 64 MiB of 'A' with no line end, a few KB compressed.
+        // 512 MiB of 'A' with no line end, a few tens of KB compressed.
         let header = Array("vin,ts,odometer_km,fc_current_a\n".utf8)
-        let bomb = try zstdCompress(header + [UInt8](repeating: 65, count: 64 << 20), extraArguments: ["-19"])
-        #expect(bomb.count < 100_000)
+        let bomb = try zstdCompress(header + [UInt8](repeating: 65, count: 512 << 20), extraArguments: ["-19"])
+        #expect(bomb.count < 200_000)
         folder.write("in/bomb.csv.zst", bytes: bomb)
-        let (result, report) = try run(folder)
+        // Run under /usr/bin/time to read h2fleet's own peak resident size.
+        let out = folder.path("out")
+        let stats = folder.path("rss")
+        let result = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/time"),
+            ["-f", "%M", "-o", stats, TestPaths.binary.path, "subsidy", "--policy", "policy.toml",
+             "--registry", "registry.csv", "--year", "2025", "--out", out, folder.path("in")],
+            in: Self.basic)
+        let report = try String(contentsOf: URL(fileURLWithPath: out + "/report.json"), encoding: .utf8)
         #expect(result.status == 0)
         #expect(report.contains("\"line_too_long\": 1"))
         #expect(report.contains("\"hydrogen_km\": 1.8"))
+        // Far below the 512 MiB the bomb decompresses to.
+        let peakKiB = Int(try String(contentsOf: URL(fileURLWithPath: stats), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? .max
+        #expect(peakKiB < 128 * 1024, "peak RSS \(peakKiB) KiB")
     }
 
     @Test("broken archives fail whole and are named; the good file still counts", arguments: [
