@@ -35,9 +35,9 @@ public enum CheckRun {
         }
         let decoded = SubsidyRun.forEachFile(files.indices, threads: threads) { () -> Void in
         } work: { (index, _: inout Void, reader: inout ArchiveReader) -> (DecodedFile, CheckedFrames) in
-            var sink = CSVFileSink(decoder: CSVDecoder(localOffset: policy.timezoneOffset), frames: CheckedFrames())
-            let result = SubsidyRun.decode(files[index], with: &reader, into: &sink)
-            return (result, result.error == nil ? sink.frames : CheckedFrames())
+            var frames = CheckedFrames()
+            let result = SubsidyRun.decode(files[index], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
+            return (result, result.error == nil ? frames : CheckedFrames())
         }
         var all = FrameCollector()
         var fileChecks: [FileCheck] = []

@@ -43,10 +43,9 @@ public enum ExplainRun {
         let perFile = SubsidyRun.forEachFile(files.indices, threads: request.threads) { () -> Void in
         } work: { (index, _: inout Void, reader: inout ArchiveReader) -> [(reading: Reading, file: Int, position: Int64)] in
             guard !failed.contains(files[index].path) else { return [] }
-            var sink = CSVFileSink(
-                decoder: CSVDecoder(localOffset: policy.timezoneOffset), frames: SourcedFrames(wanted: vin, file: index))
-            let result = SubsidyRun.decode(files[index], with: &reader, into: &sink)
-            return result.error == nil ? sink.frames.frames : []
+            var frames = SourcedFrames(wanted: vin, file: index)
+            let result = SubsidyRun.decode(files[index], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
+            return result.error == nil ? frames.frames : []
         }
         // The kept frame of each timestamp is the first in (odometer, current) order (SPEC 3.2);
         // among equal frames, the earliest file and line is named.

@@ -114,7 +114,8 @@ public enum SubsidyRun {
             FileEntry(path: file.path, format: file.format.reportName, bytes: result.stored?.bytes ?? 0,
                       sha256: result.stored?.sha256 ?? "", error: result.error,
                       frames: result.error == nil ? result.frames : 0,
-                      rejections: result.error == nil ? result.rejections : RejectionTally())
+                      rejections: result.error == nil ? result.rejections : RejectionTally(),
+                      skippedByCommand: result.error == nil ? result.skippedByCommand : [:])
         }
         return Report(engineVersion: engineVersion, rulesVersion: rulesVersion, policyId: policy.id,
                       policySHA256: policySHA256, year: year, timezoneOffset: policy.timezoneOffset,
@@ -176,16 +177,18 @@ struct DecodedFile: Sendable {
     var error: String?
     var frames = 0
     var rejections = RejectionTally()
+    var skippedByCommand: [UInt8: Int] = [:]
     var segments: [(vin: Vin, segment: Segment)] = []
 }
 
-/// Bytes of one file → CSV decoder → a frame sink.
-struct CSVFileSink<Sink: FrameSink>: ByteSink {
-    var decoder: CSVDecoder
-    var frames: Sink
+/// Bytes of one file → its format's decoder → the caller's frame sink, which it points to only
+/// while `SubsidyRun.decode` runs.
+struct DecodingSink<Decoder: TelemetryDecoder, Frames: FrameSink>: ByteSink {
+    var decoder: Decoder
+    let frames: UnsafeMutablePointer<Frames>
 
     mutating func consume(_ bytes: UnsafeRawBufferPointer) {
-        decoder.consume(bytes, into: &frames)
+        decoder.consume(bytes, into: &frames.pointee)
     }
 }
 
@@ -233,13 +236,8 @@ extension SubsidyRun {
             SegmentReducer(year: year, limits: policy.limits, chunkFrames: settings.chunkFrames)
         } work: { (position, reducer: inout SegmentReducer, reader: inout ArchiveReader) -> DecodedFile in
             let index = order[position]
-            // The worker's reducer moves into the sink and back (swap: no copy of its buffers).
-            var sink = CSVFileSink(
-                decoder: CSVDecoder(localOffset: policy.timezoneOffset),
-                frames: SegmentReducer(year: year, limits: policy.limits))
-            swap(&sink.frames, &reducer)
-            var result = decode(files[index], with: &reader, into: &sink, readAhead: readAhead)
-            swap(&sink.frames, &reducer)
+            var result = decode(
+                files[index], with: &reader, into: &reducer, localOffset: policy.timezoneOffset, readAhead: readAhead)
             if result.error == nil {
                 result.segments = reducer.finishFile()
             } else {
@@ -261,28 +259,42 @@ extension SubsidyRun {
         return results.map { $0! }
     }
 
-    /// Reads and decodes one file into `sink`; on failure the sink's frames must be dropped.
-    static func decode<Sink: FrameSink>(_ file: InputFile, with reader: inout ArchiveReader,
-                                        into sink: inout CSVFileSink<Sink>, readAhead: Bool = false) -> DecodedFile {
-        var result = DecodedFile()
-        guard file.format == .csv else {
-            result.error = "GB/T 32960 captures are not supported yet by this version"
+    /// Reads and decodes one file into `frames` with the decoder its format needs (SPEC 2.2);
+    /// on failure the frames it gave `frames` must be dropped.
+    static func decode<Frames: FrameSink>(_ file: InputFile, with reader: inout ArchiveReader, into frames: inout Frames,
+                                          localOffset: Int, readAhead: Bool = false) -> DecodedFile {
+        switch file.format {
+        case .csv:
+            decode(file, CSVDecoder(localOffset: localOffset), with: &reader, into: &frames, readAhead: readAhead)
+        case .gbt32960:
+            decode(file, CaptureDecoder(), with: &reader, into: &frames, readAhead: readAhead)
+        case .gbt32960Hex:
+            decode(file, HexCaptureDecoder(), with: &reader, into: &frames, readAhead: readAhead)
+        }
+    }
+
+    static func decode<Decoder: TelemetryDecoder, Frames: FrameSink>(
+        _ file: InputFile, _ decoder: Decoder, with reader: inout ArchiveReader, into frames: inout Frames, readAhead: Bool
+    ) -> DecodedFile {
+        withUnsafeMutablePointer(to: &frames) { pointer in
+            var sink = DecodingSink(decoder: decoder, frames: pointer)
+            var result = DecodedFile()
+            let (stored, error) = readAhead ? ReadAhead.read(file, into: &sink) : reader.read(file, into: &sink)
+            result.stored = stored
+            if let error {
+                result.error = error.message
+                return result
+            }
+            sink.decoder.finish(into: &pointer.pointee)
+            if let failure = sink.decoder.failure {
+                result.error = failure
+                return result
+            }
+            result.frames = sink.decoder.frames
+            result.rejections = sink.decoder.rejections
+            result.skippedByCommand = sink.decoder.skippedByCommand
             return result
         }
-        let (stored, error) = readAhead ? ReadAhead.read(file, into: &sink) : reader.read(file, into: &sink)
-        result.stored = stored
-        if let error {
-            result.error = error.message
-            return result
-        }
-        sink.decoder.finish(into: &sink.frames)
-        if let failure = sink.decoder.failure {
-            result.error = failure
-            return result
-        }
-        result.frames = sink.decoder.frames
-        result.rejections = sink.decoder.rejections
-        return result
     }
 
     /// Runs `work` over `indices` on `threads` workers, each with its own state and archive
@@ -400,11 +412,7 @@ extension SubsidyRun {
         let (_, perWorker) = forEachFile(order.indices, threads: settings.threads) {
             SelectedFrames(wanted: table)
         } work: { (position, frames: inout SelectedFrames, reader: inout ArchiveReader) -> Bool in
-            // The worker's frames move into the sink and back (swap: no copy of the arrays).
-            var sink = CSVFileSink(decoder: CSVDecoder(localOffset: policy.timezoneOffset), frames: SelectedFrames(wanted: table))
-            swap(&sink.frames, &frames)
-            let result = decode(files[order[position]], with: &reader, into: &sink)
-            swap(&sink.frames, &frames)
+            let result = decode(files[order[position]], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
             frames.endFile(keep: result.error == nil)
             return result.error == nil
         } finish: { frames in

@@ -15,6 +15,12 @@ extension Report {
             if let error = file.error { members.append(("error", .string(error))) }
             members.append(("frames", .int(file.frames)))
             members.append(("rejected_rows", .int(file.rejections.total)))
+            if file.format == "gbt32960" {
+                let hex = Array("0123456789ABCDEF")
+                members.append(("skipped_frames_by_command", .object(file.skippedByCommand.keys.sorted().map { command in
+                    ("0x\(hex[Int(command >> 4)])\(hex[Int(command & 15)])", .int(file.skippedByCommand[command]!))
+                })))
+            }
             return .object(members)
         }
         let byReason: [(String, JSONValue)] = RejectionReason.allCases.map {

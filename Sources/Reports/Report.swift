@@ -17,12 +17,15 @@ public struct FileEntry: Sendable, Equatable {
     public var frames: Int
     /// Rejected rows by reason (empty for a failed file).
     public var rejections: RejectionTally
+    /// Valid non-telemetry frames by command (captures, SPEC 9.4).
+    public var skippedByCommand: [UInt8: Int]
 
     /// Creates an entry.
     public init(
         path: String, format: String, bytes: Int64, sha256: String, error: String?, frames: Int,
-        rejections: RejectionTally
+        rejections: RejectionTally, skippedByCommand: [UInt8: Int] = [:]
     ) {
+        self.skippedByCommand = skippedByCommand
         self.path = path
         self.format = format
         self.bytes = bytes

@@ -15,6 +15,9 @@ public enum TestPaths {
     /// The conformance suite copied from `../shared/conformance`.
     public static let conformance = fixtures.appendingPathComponent("conformance")
 
+    /// The GB/T 32960 conformance suite copied from `../shared/conformance-gbt32960`.
+    public static let captureConformance = fixtures.appendingPathComponent("conformance-gbt32960")
+
     /// The `h2fleet` executable built alongside the tests.
     public static let binary: URL = {
         if let path = ProcessInfo.processInfo.environment["H2FLEET_BIN"] { return URL(fileURLWithPath: path) }
