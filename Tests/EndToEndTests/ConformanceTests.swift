@@ -2,26 +2,28 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Every case of the conformance suite (`Tests/Fixtures/conformance`, a copy of
-/// `../shared/conformance`), run through the built CLI exactly as its README says.
-@Suite("Conformance suite (SPEC 2–7)")
+/// Every case of both conformance suites (`Tests/Fixtures/conformance` and
+/// `Tests/Fixtures/conformance-gbt32960`, copies of `../shared`), run through the built CLI
+/// exactly as their READMEs say.
+@Suite("Conformance suites (SPEC 2–7, 9)")
 struct ConformanceTests {
-    static let cases: [String] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: TestPaths.conformance.path)) ?? []
-        return names.filter { name in
-            FileManager.default.fileExists(
-                atPath: TestPaths.conformance.appendingPathComponent("\(name)/expected.json").path)
-        }.sorted()
-    }()
+    /// Every case folder of both suites.
+    static let cases: [URL] = [TestPaths.conformance, TestPaths.captureConformance].flatMap { suite in
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: suite.path)) ?? []
+        return names.sorted().map { suite.appendingPathComponent($0) }.filter { folder in
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent("expected.json").path)
+        }
+    }
 
-    @Test("the suite is present")
-    func suiteIsPresent() {
-        #expect(Self.cases.count >= 14, "expected the conformance cases under \(TestPaths.conformance.path)")
+    @Test("the suites are present")
+    func suitesArePresent() {
+        #expect(Self.cases.filter { $0.path.contains("/conformance/") }.count >= 14)
+        #expect(Self.cases.filter { $0.path.contains("/conformance-gbt32960/") }.count >= 3)
     }
 
     @Test("case conforms", arguments: cases)
-    func conforms(_ name: String) throws {
-        let folder = TestPaths.conformance.appendingPathComponent(name)
+    func conforms(_ folder: URL) throws {
+        let name = folder.lastPathComponent
         let expectedData = try Data(contentsOf: folder.appendingPathComponent("expected.json"))
         let expected = try #require(try JSONSerialization.jsonObject(with: expectedData) as? [String: Any])
         let year = try String(contentsOf: folder.appendingPathComponent("args"), encoding: .utf8)
