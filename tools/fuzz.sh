@@ -18,7 +18,7 @@ mkdir -p "corpus/$target" crashes
 seeds=../../Tests/Fixtures/conformance
 if [ -z "$(ls -A "corpus/$target")" ]; then
     if [ "$target" = csv ]; then
-        find "$seeds" -name '*.csv' -exec cp {} "corpus/$target/" \;
+        find "$seeds" "$seeds-gbt32960" \( -name '*.csv' -o -name '*.gbt32960' \) -exec cp {} "corpus/$target/" \;
     else
         find "$seeds" -name '*.zst' -exec cp {} "corpus/$target/" \;
     fi

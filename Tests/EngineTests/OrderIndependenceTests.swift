@@ -265,3 +265,71 @@ struct ArchiveTests {
         #expect(throws: ArchiveError.self) { try InputDiscovery.files(for: [folder.path("missing")]) }
     }
 }
+
+@Suite("Captures and CSV agree (SPEC 9)")
+struct CaptureAgreementTests {
+    /// CSV rows of the fleet, and the same frames as GB/T 32960 captures.
+    func captureBytes(of rows: [String], revision2025: Bool) -> [UInt8] {
+        var bytes: [UInt8] = CaptureBytes.frame(revision2025: revision2025, command: 0x01, data: CaptureBytes.time())
+        for row in rows {
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 4, let epoch = Int(fields[1]), Array(fields[0].utf8).count == 17,
+                  !fields[0].contains("O") else { continue }
+            // The frame time in UTC+08:00, by the test's own civil-date arithmetic.
+            let local = epoch + 8 * 3600
+            let secondOfDay = local % 86400
+            let z = local / 86400 + 719_468
+            let era = z / 146_097
+            let doe = z - era * 146_097
+            let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+            let mp = (5 * doy + 2) / 153
+            let day = doy - (153 * mp + 2) / 5 + 1
+            let month = mp < 10 ? mp + 3 : mp - 9
+            let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+            let time: [UInt8] = [
+                UInt8(year - 2000), UInt8(month), UInt8(day),
+                UInt8(secondOfDay / 3600), UInt8(secondOfDay / 60 % 60), UInt8(secondOfDay % 60),
+            ]
+            let odometer = UInt32((Double(fields[2])! * 10).rounded())
+            let current = UInt16((Double(fields[3])! * 10).rounded())
+            let blocks = revision2025
+                ? CaptureBytes.vehicle(odometer, revision2025: true) + CaptureBytes.stacks2025([current])
+                : CaptureBytes.vehicle(odometer) + CaptureBytes.fuelCell2016(current: current)
+            bytes += CaptureBytes.frame(revision2025: revision2025, vin: Array(fields[0].utf8), data: time + blocks)
+            bytes += [0x00, 0x23]  // noise between frames
+        }
+        return bytes
+    }
+
+    @Test("the same telemetry as CSV, 2016 binary, 2025 binary and hex gives the same figures")
+    func agree() throws {
+        let rows = fleetRows(seed: 8).filter { !$0.contains("not-a-time") && !$0.contains("00000000O") }
+        let csv = TemporaryFolder()
+        let binary2016 = TemporaryFolder()
+        let binary2025 = TemporaryFolder()
+        let hex = TemporaryFolder()
+        defer { [csv, binary2016, binary2025, hex].forEach { $0.remove() } }
+        csv.write("a.csv", "vin,ts,odometer_km,fc_current_a\n" + rows.joined(separator: "\n"))
+        binary2016.write("a.gbt32960", bytes: captureBytes(of: rows, revision2025: false))
+        let capture2025 = captureBytes(of: rows, revision2025: true)
+        binary2025.write("a.gbt32960.zst", bytes: try zstdCompress(capture2025))
+        let hexText = stride(from: 0, to: capture2025.count, by: 32).map { start in
+            capture2025[start..<min(start + 32, capture2025.count)].map { byte in
+                (byte < 16 ? "0" : "") + String(byte, radix: 16)
+            }.joined(separator: " ")
+        }.joined(separator: "\n")
+        hex.write("a.gbt32960.hex", "# 2025 capture\n" + hexText + "\n")
+        let expected = try vehiclesPart(try reportJSON([csv.url.path], threads: 2))
+        #expect(expected.contains("hydrogen_km"))
+        for folder in [binary2016, binary2025, hex] {
+            #expect(try vehiclesPart(try reportJSON([folder.url.path], threads: 2)) == expected)
+        }
+    }
+
+    func vehiclesPart(_ json: String) throws -> String {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let kept: [String: Any] = ["vehicles": object["vehicles"] ?? [], "operators": object["operators"] ?? []]
+        return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
+    }
+}

@@ -2,8 +2,9 @@ import Figures
 import Frames
 import Timelines
 
-/// Any bytes, split at a point chosen by the first byte, through the CSV decoder and the
-/// segment reducer (timelines, interval classes, segments). Must never crash.
+/// Any bytes, split at a point chosen by the first byte, through the CSV decoder, the GB/T 32960
+/// capture decoders (binary and hex) and the segment reducer (timelines, interval classes,
+/// segments). Must never crash.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: start, count: count)
@@ -22,6 +23,17 @@ public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     var byVin: [Vin: [Segment]] = [:]
     for (vin, segment) in segments { byVin[vin, default: []].append(segment) }
     for list in byVin.values { _ = SegmentJoin.figures(list, year: year, limits: limits) }
+    // The same bytes as a GB/T 32960 capture, binary and hex, split the same way.
+    var capture = CaptureDecoder()
+    var hex = HexCaptureDecoder()
+    var frames = SegmentReducer(year: year, limits: limits, chunkFrames: 7, holdBack: 2)
+    for part in [UnsafeRawBufferPointer(rebasing: bytes[0..<split]), UnsafeRawBufferPointer(rebasing: bytes[split...])] {
+        capture.consume(part, into: &frames)
+        hex.consume(part, into: &frames)
+    }
+    capture.finish(into: &frames)
+    hex.finish(into: &frames)
+    _ = frames.finishFile()
     return 0
 }
 
