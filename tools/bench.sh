@@ -2,7 +2,8 @@
 # Side-by-side benchmark: h2fleet against single-threaded `zstd -dcq` on the same archives (and
 # DuckDB with the same rules, when its Python package is installed), in one run.
 #
-# Usage: tools/bench.sh [--days N] [--shuffle none|local|full] [--dir DIR] [--no-duckdb]
+# Usage: tools/bench.sh [--days N] [--shuffle none|local|full] [--format csv|gbt32960]
+#                       [--revision 2016|2025] [--dir DIR] [--no-duckdb]
 # Makes the corpus with fleetgen when it is missing: 200 vehicles (5 operators, 40 per class),
 # N days (default 30), reports every 10 s for 9 h a day, RFC 3339 times, one .csv.zst per
 # operator per day. Prints wall time, peak RSS, frames/s, MB/s and the ratios the speed issue
@@ -13,16 +14,22 @@ days=30
 shuffle=local
 dir=""
 duckdb=yes
+format=csv
+revision=2016
 while [ $# -gt 0 ]; do
     case "$1" in
         --days) days="$2"; shift 2 ;;
         --shuffle) shuffle="$2"; shift 2 ;;
         --dir) dir="$2"; shift 2 ;;
+        --format) format="$2"; shift 2 ;;
+        --revision) revision="$2"; shift 2 ;;
         --no-duckdb) duckdb=no; shift ;;
         *) echo "bench: unknown option $1" >&2; exit 2 ;;
     esac
 done
-dir="${dir:-${TMPDIR:-/tmp}/h2fleet-bench/d${days}-${shuffle}}"
+suffix=""
+[ "$format" = csv ] || { suffix="-gbt${revision}"; duckdb=no; }
+dir="${dir:-${TMPDIR:-/tmp}/h2fleet-bench/d${days}-${shuffle}${suffix}}"
 command -v /usr/bin/time >/dev/null || { echo "bench: install the 'time' package" >&2; exit 2; }
 
 swift build -c release --product h2fleet >/dev/null
@@ -31,7 +38,8 @@ bin=.build/release
 if [ ! -f "$dir/registry.csv" ]; then
     echo "bench: generating corpus in $dir" >&2
     "$bin/fleetgen" --out "$dir" --seed 42 --operators 5 --vehicles-per-class 40 --days "$days" \
-        --interval 10 --hours 9 --timestamps rfc3339 --shuffle "$shuffle" --zstd-level 3 >&2
+        --interval 10 --hours 9 --timestamps rfc3339 --shuffle "$shuffle" --zstd-level 3 \
+        --format "$format" --revision "$revision" >&2
 fi
 mapfile -t archives < <(find "$dir/telemetry" -name '*.zst' | sort)
 compressed=$(du -cb "${archives[@]}" | tail -1 | cut -f1)

@@ -36,18 +36,24 @@ public enum CheckRun {
         let decoded = SubsidyRun.forEachFile(files.indices, threads: threads) { () -> Void in
         } work: { (index, _: inout Void, reader: inout ArchiveReader) -> (DecodedFile, CheckedFrames) in
             var frames = CheckedFrames()
-            let result = SubsidyRun.decode(files[index], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
+            let result = SubsidyRun.decode(
+                files[index], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
             return (result, result.error == nil ? frames : CheckedFrames())
         }
         var all = FrameCollector()
         var fileChecks: [FileCheck] = []
         for (file, (result, frames)) in zip(files, decoded) {
-            fileChecks.append(FileCheck(
+            var check = FileCheck(
                 path: file.path, format: file.format.reportName, bytes: result.stored?.bytes ?? 0,
                 sha256: result.stored?.sha256 ?? "", error: result.error,
                 frames: result.error == nil ? result.frames : 0,
                 rejections: result.error == nil ? result.rejections : RejectionTally(),
-                vehicles: frames.vins.count, firstTs: frames.firstTs, lastTs: frames.lastTs))
+                vehicles: frames.vins.count, firstTs: frames.firstTs, lastTs: frames.lastTs)
+            if result.error == nil {
+                check.framesByCommand = result.validByCommand
+                check.revisions = result.revisions
+            }
+            fileChecks.append(check)
             if result.error == nil { all.merge(frames.collector) }
         }
         let merged = all

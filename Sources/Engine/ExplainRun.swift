@@ -41,10 +41,12 @@ public enum ExplainRun {
         }
         let failed = Set(report.files.filter { $0.error != nil }.map(\.path))
         let perFile = SubsidyRun.forEachFile(files.indices, threads: request.threads) { () -> Void in
-        } work: { (index, _: inout Void, reader: inout ArchiveReader) -> [(reading: Reading, file: Int, position: Int64)] in
+        } work: {
+            (index, _: inout Void, reader: inout ArchiveReader) -> [(reading: Reading, file: Int, position: Int64)] in
             guard !failed.contains(files[index].path) else { return [] }
             var frames = SourcedFrames(wanted: vin, file: index)
-            let result = SubsidyRun.decode(files[index], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
+            let result = SubsidyRun.decode(
+                files[index], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
             return result.error == nil ? frames.frames : []
         }
         // The kept frame of each timestamp is the first in (odometer, current) order (SPEC 3.2);
@@ -61,14 +63,16 @@ public enum ExplainRun {
         var intervals: [ExplainedInterval] = []
         for (index, intervalClass) in timeline.intervalClasses(policy.limits).enumerated()
         where year.contains(kept[index + 1].reading.ts) {
-            intervals.append(ExplainedInterval(
-                intervalClass: intervalClass, from: kept[index].reading, to: kept[index + 1].reading,
-                fromSource: source(index), toSource: source(index + 1)))
+            intervals.append(
+                ExplainedInterval(
+                    intervalClass: intervalClass, from: kept[index].reading, to: kept[index + 1].reading,
+                    fromSource: source(index), toSource: source(index + 1)))
         }
         let registration = vehicle.registration
         return Explanation(
             vehicle: vehicle,
-            operatorLine: registration.flatMap { entry in report.outcome.operators.first { $0.id == entry.operatorId } },
+            operatorLine: registration.flatMap { entry in report.outcome.operators.first { $0.id == entry.operatorId }
+            },
             vehicleClass: registration.flatMap { policy.vehicleClass($0.classId) },
             minimumAverageKm: policy.operatorMinAverageKm, year: year, policyId: policy.id,
             rulesVersion: rulesVersion, intervals: intervals)

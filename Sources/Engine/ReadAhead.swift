@@ -31,7 +31,8 @@ enum ReadAhead {
 
     /// Reads `file` into `sink` with read-ahead; returns what `ArchiveReader.read` returns.
     static func read(_ file: InputFile, into sink: inout some ByteSink, blockSize: Int = 4 << 20, depth: Int = 3)
-        -> (stored: StoredFile?, error: ArchiveError?) {
+        -> (stored: StoredFile?, error: ArchiveError?)
+    {
         let queue = Mutex([Piece]())
         let filled = DispatchSemaphore(value: 0)
         let room = DispatchSemaphore(value: depth)

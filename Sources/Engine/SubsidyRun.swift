@@ -42,8 +42,10 @@ public struct SubsidyRequest: Sendable {
     public var progress: (@Sendable (Progress) -> Void)?
 
     /// Creates a request.
-    public init(policyPath: String?, registryPath: String, year: Int, inputs: [String], threads: Int,
-                memoryLimit: Int = RunSettings.defaultMemoryLimit, progress: (@Sendable (Progress) -> Void)? = nil) {
+    public init(
+        policyPath: String?, registryPath: String, year: Int, inputs: [String], threads: Int,
+        memoryLimit: Int = RunSettings.defaultMemoryLimit, progress: (@Sendable (Progress) -> Void)? = nil
+    ) {
         self.policyPath = policyPath
         self.registryPath = registryPath
         self.year = year
@@ -83,7 +85,8 @@ public enum SubsidyRun {
         } catch {
             throw RunError(error.message)
         }
-        let settings = RunSettings(threads: request.threads, memoryLimit: request.memoryLimit, progress: request.progress)
+        let settings = RunSettings(
+            threads: request.threads, memoryLimit: request.memoryLimit, progress: request.progress)
         return compute(
             files: files, policy: policy, policySHA256: policySHA, registry: registry,
             year: request.year, settings: settings)
@@ -105,22 +108,26 @@ public enum SubsidyRun {
     }
 
     /// Computes the report for already discovered files.
-    public static func compute(files: [InputFile], policy: Policy, policySHA256: String, registry: Registry,
-                               year: Int, settings: RunSettings) -> Report {
+    public static func compute(
+        files: [InputFile], policy: Policy, policySHA256: String, registry: Registry,
+        year: Int, settings: RunSettings
+    ) -> Report {
         let reportYear = ReportYear(year, offset: policy.timezoneOffset)
         let decoded = decodeAll(files, policy: policy, year: reportYear, settings: settings)
         let measured = measure(decoded, files: files, policy: policy, year: reportYear, settings: settings)
         let entries = zip(files, decoded).map { file, result in
-            FileEntry(path: file.path, format: file.format.reportName, bytes: result.stored?.bytes ?? 0,
-                      sha256: result.stored?.sha256 ?? "", error: result.error,
-                      frames: result.error == nil ? result.frames : 0,
-                      rejections: result.error == nil ? result.rejections : RejectionTally(),
-                      skippedByCommand: result.error == nil ? result.skippedByCommand : [:])
+            FileEntry(
+                path: file.path, format: file.format.reportName, bytes: result.stored?.bytes ?? 0,
+                sha256: result.stored?.sha256 ?? "", error: result.error,
+                frames: result.error == nil ? result.frames : 0,
+                rejections: result.error == nil ? result.rejections : RejectionTally(),
+                skippedByCommand: result.error == nil ? result.skippedByCommand : [:])
         }
-        return Report(engineVersion: engineVersion, rulesVersion: rulesVersion, policyId: policy.id,
-                      policySHA256: policySHA256, year: year, timezoneOffset: policy.timezoneOffset,
-                      files: entries, exactDuplicates: measured.exact, conflictingDuplicates: measured.conflicting,
-                      outcome: SubsidyOutcome(figures: measured.figures, registry: registry, policy: policy))
+        return Report(
+            engineVersion: engineVersion, rulesVersion: rulesVersion, policyId: policy.id,
+            policySHA256: policySHA256, year: year, timezoneOffset: policy.timezoneOffset,
+            files: entries, exactDuplicates: measured.exact, conflictingDuplicates: measured.conflicting,
+            outcome: SubsidyOutcome(figures: measured.figures, registry: registry, policy: policy))
     }
 
     private static func readConfiguration(_ path: String, what: String) throws(RunError) -> [UInt8] {
@@ -148,8 +155,10 @@ public struct RunSettings: Sendable {
     public var progress: (@Sendable (Progress) -> Void)?
 
     /// Creates settings.
-    public init(threads: Int, memoryLimit: Int = defaultMemoryLimit, chunkFrames: Int = 1 << 20,
-                progress: (@Sendable (Progress) -> Void)? = nil) {
+    public init(
+        threads: Int, memoryLimit: Int = defaultMemoryLimit, chunkFrames: Int = 1 << 20,
+        progress: (@Sendable (Progress) -> Void)? = nil
+    ) {
         self.threads = max(1, threads)
         self.memoryLimit = memoryLimit
         self.chunkFrames = chunkFrames
@@ -178,6 +187,8 @@ struct DecodedFile: Sendable {
     var frames = 0
     var rejections = RejectionTally()
     var skippedByCommand: [UInt8: Int] = [:]
+    var validByCommand: [UInt8: Int] = [:]
+    var revisions: [Int: Int] = [:]
     var segments: [(vin: Vin, segment: Segment)] = []
 }
 
@@ -224,7 +235,9 @@ struct SelectedFrames: FrameSink {
 
 extension SubsidyRun {
     /// Decodes every file, `threads` at a time, into segments; results are in the order of `files`.
-    static func decodeAll(_ files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings) -> [DecodedFile] {
+    static func decodeAll(_ files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings)
+        -> [DecodedFile]
+    {
         let sizes = files.map { fileSize($0.fileSystemPath) }
         let totalBytes = sizes.reduce(0, +)
         // Largest files first, so no worker is left with a big file at the end; with fewer
@@ -261,8 +274,10 @@ extension SubsidyRun {
 
     /// Reads and decodes one file into `frames` with the decoder its format needs (SPEC 2.2);
     /// on failure the frames it gave `frames` must be dropped.
-    static func decode<Frames: FrameSink>(_ file: InputFile, with reader: inout ArchiveReader, into frames: inout Frames,
-                                          localOffset: Int, readAhead: Bool = false) -> DecodedFile {
+    static func decode<Frames: FrameSink>(
+        _ file: InputFile, with reader: inout ArchiveReader, into frames: inout Frames,
+        localOffset: Int, readAhead: Bool = false
+    ) -> DecodedFile {
         switch file.format {
         case .csv:
             decode(file, CSVDecoder(localOffset: localOffset), with: &reader, into: &frames, readAhead: readAhead)
@@ -274,7 +289,8 @@ extension SubsidyRun {
     }
 
     static func decode<Decoder: TelemetryDecoder, Frames: FrameSink>(
-        _ file: InputFile, _ decoder: Decoder, with reader: inout ArchiveReader, into frames: inout Frames, readAhead: Bool
+        _ file: InputFile, _ decoder: Decoder, with reader: inout ArchiveReader, into frames: inout Frames,
+        readAhead: Bool
     ) -> DecodedFile {
         withUnsafeMutablePointer(to: &frames) { pointer in
             var sink = DecodingSink(decoder: decoder, frames: pointer)
@@ -293,6 +309,8 @@ extension SubsidyRun {
             result.frames = sink.decoder.frames
             result.rejections = sink.decoder.rejections
             result.skippedByCommand = sink.decoder.skippedByCommand
+            result.validByCommand = sink.decoder.validByCommand
+            result.revisions = sink.decoder.revisions
             return result
         }
     }
@@ -334,7 +352,8 @@ extension SubsidyRun {
     }
 
     /// Runs `body` for `0..<count` on `threads` workers; results in index order.
-    static func parallelMap<Result: Sendable>(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Result) -> [Result] {
+    static func parallelMap<Result: Sendable>(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Result) -> [Result]
+    {
         let next = Atomic<Int>(0)
         let results = Mutex([Result?](repeating: nil, count: count))
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
@@ -350,8 +369,10 @@ extension SubsidyRun {
 
     /// Joins each vehicle's segments; vehicles whose segments overlap in time are merged frame by
     /// frame from their files, in batches that fit the memory budget.
-    static func measure(_ decoded: [DecodedFile], files: [InputFile], policy: Policy, year: ReportYear,
-                        settings: RunSettings) -> (figures: [Vin: VehicleYear], exact: Int, conflicting: Int) {
+    static func measure(
+        _ decoded: [DecodedFile], files: [InputFile], policy: Policy, year: ReportYear,
+        settings: RunSettings
+    ) -> (figures: [Vin: VehicleYear], exact: Int, conflicting: Int) {
         var segments: [Vin: [Segment]] = [:]
         var sources: [Vin: Set<Int>] = [:]
         for (fileIndex, result) in decoded.enumerated() where result.error == nil {
@@ -386,8 +407,9 @@ extension SubsidyRun {
             batchFrames += entry.frames
             let last = position == overlapping.count - 1
             if last || batchFrames + overlapping[position + 1].frames > budget {
-                let merged = mergeExactly(Set(batch), from: batch.reduce(into: Set<Int>()) { $0.formUnion(sources[$1]!) },
-                                          files: files, policy: policy, year: year, settings: settings)
+                let merged = mergeExactly(
+                    Set(batch), from: batch.reduce(into: Set<Int>()) { $0.formUnion(sources[$1]!) },
+                    files: files, policy: policy, year: year, settings: settings)
                 for (vin, entry) in merged {
                     figures[vin] = entry.figures
                     exact += entry.exact
@@ -402,9 +424,12 @@ extension SubsidyRun {
 
     /// Re-reads `fileIndices` and merges the frames of `vins` exactly (SPEC 3.1, 3.2), both
     /// the reading and the per-vehicle merging on all workers.
-    static func mergeExactly(_ vins: Set<Vin>, from fileIndices: Set<Int>, files: [InputFile], policy: Policy,
-                             year: ReportYear, settings: RunSettings)
-        -> [Vin: (figures: VehicleYear, exact: Int, conflicting: Int)] {
+    static func mergeExactly(
+        _ vins: Set<Vin>, from fileIndices: Set<Int>, files: [InputFile], policy: Policy,
+        year: ReportYear, settings: RunSettings
+    )
+        -> [Vin: (figures: VehicleYear, exact: Int, conflicting: Int)]
+    {
         var wanted = VinTable()
         for vin in vins.sorted() { _ = wanted.index(of: vin) }
         let table = wanted
@@ -412,7 +437,8 @@ extension SubsidyRun {
         let (_, perWorker) = forEachFile(order.indices, threads: settings.threads) {
             SelectedFrames(wanted: table)
         } work: { (position, frames: inout SelectedFrames, reader: inout ArchiveReader) -> Bool in
-            let result = decode(files[order[position]], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
+            let result = decode(
+                files[order[position]], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
             frames.endFile(keep: result.error == nil)
             return result.error == nil
         } finish: { frames in
@@ -423,9 +449,11 @@ extension SubsidyRun {
             readings.reserveCapacity(perWorker.reduce(0) { $0 + $1[slot].count })
             for worker in perWorker { readings.append(contentsOf: worker[slot]) }
             let timeline = Timeline(vin: table.vins[slot], readings: readings)
-            return (VehicleYear(timeline, year: year, limits: policy.limits),
-                    timeline.duplicates.reduce(0) { $0 + $1.exact },
-                    timeline.duplicates.reduce(0) { $0 + $1.conflicting })
+            return (
+                VehicleYear(timeline, year: year, limits: policy.limits),
+                timeline.duplicates.reduce(0) { $0 + $1.exact },
+                timeline.duplicates.reduce(0) { $0 + $1.conflicting }
+            )
         }
         var merged: [Vin: (figures: VehicleYear, exact: Int, conflicting: Int)] = [:]
         for (slot, vin) in table.vins.enumerated() { merged[vin] = measured[slot] }

@@ -110,7 +110,8 @@ public enum SegmentJoin {
             var finalClass = edge.rawClass
             if finalClass == .battery || finalClass == .hydrogen {
                 let before = items[index].linked && index > 0 && items[index - 1].edge.rawClass == .rollback
-                let after = index + 1 < items.count && items[index + 1].linked
+                let after =
+                    index + 1 < items.count && items[index + 1].linked
                     && items[index + 1].edge.rawClass == .rollback
                 if before || after { finalClass = .suspect }
             }

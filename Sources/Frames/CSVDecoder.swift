@@ -149,12 +149,16 @@ public struct CSVDecoder {
         guard field == fieldCount else { return .wrongFieldCount }
         guard let vin = vins.parse(CSVDecoder.trimmed(base, bounds.vin)) else { return .badVin }
         guard let ts = timestamps.parse(CSVDecoder.trimmed(base, bounds.ts)) else { return .badTs }
-        guard let odometer = FieldParsers.tenths(CSVDecoder.trimmed(base, bounds.odometer), maxTenths: CSVDecoder.maxOdometer)
+        guard
+            let odometer = FieldParsers.tenths(
+                CSVDecoder.trimmed(base, bounds.odometer), maxTenths: CSVDecoder.maxOdometer)
         else { return .badOdometer }
         let currentBytes = CSVDecoder.trimmed(base, bounds.current)
         var current: Int64 = 0
         if currentBytes.count > 0 {
-            guard let value = FieldParsers.tenths(currentBytes, maxTenths: CSVDecoder.maxCurrent) else { return .badCurrent }
+            guard let value = FieldParsers.tenths(currentBytes, maxTenths: CSVDecoder.maxCurrent) else {
+                return .badCurrent
+            }
             current = value
         }
         sink.accept(Frame(vin: vin, ts: ts, odometer: Int32(odometer), current: Int32(current)), at: number)

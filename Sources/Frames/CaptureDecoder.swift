@@ -13,6 +13,8 @@ public struct CaptureDecoder: TelemetryDecoder {
     /// Rejected candidate frames so far (SPEC 9.2).
     public private(set) var rejections = RejectionTally()
     private var skipped = [Int](repeating: 0, count: 256)
+    private var valid = [Int](repeating: 0, count: 256)
+    private var valid2025 = 0
 
     /// Binary captures never fail as a whole: damage is rejected frame by frame.
     public var failure: String? { nil }
@@ -22,6 +24,19 @@ public struct CaptureDecoder: TelemetryDecoder {
         var counts: [UInt8: Int] = [:]
         for (command, count) in skipped.enumerated() where count > 0 { counts[UInt8(command)] = count }
         return counts
+    }
+
+    /// Valid frames by command, telemetry or not.
+    public var validByCommand: [UInt8: Int] {
+        var counts: [UInt8: Int] = [:]
+        for (command, count) in valid.enumerated() where count > 0 { counts[UInt8(command)] = count }
+        return counts
+    }
+
+    /// Valid frames by revision (2016: `##`, 2025: `$$`).
+    public var revisions: [Int: Int] {
+        let all = valid.reduce(0, +)
+        return [2016: all - valid2025, 2025: valid2025].filter { $0.value > 0 }
     }
 
     /// A decoder at the start of a capture.
@@ -51,7 +66,9 @@ public struct CaptureDecoder: TelemetryDecoder {
     }
 
     /// Decodes what it can of `bytes`; returns how many leading bytes are done with.
-    private mutating func decode<Sink: FrameSink>(_ bytes: UnsafeRawBufferPointer, final: Bool, into sink: inout Sink) -> Int {
+    private mutating func decode<Sink: FrameSink>(_ bytes: UnsafeRawBufferPointer, final: Bool, into sink: inout Sink)
+        -> Int
+    {
         let count = bytes.count
         var position = 0
         while true {
@@ -88,6 +105,8 @@ public struct CaptureDecoder: TelemetryDecoder {
                 position = start + 1
                 continue
             }
+            valid[Int(frame[2])] += 1
+            if frame[0] == 0x24 { valid2025 += 1 }
             judge(frame, length: length, offset: offset, into: &sink)
             position = start + total
         }
@@ -104,7 +123,9 @@ public struct CaptureDecoder: TelemetryDecoder {
     }
 
     /// Judges a valid frame in SPEC 9.2's order.
-    private mutating func judge<Sink: FrameSink>(_ frame: UnsafeRawBufferPointer, length: Int, offset: Int64, into sink: inout Sink) {
+    private mutating func judge<Sink: FrameSink>(
+        _ frame: UnsafeRawBufferPointer, length: Int, offset: Int64, into sink: inout Sink
+    ) {
         let none = UnsafeRawBufferPointer(start: nil, count: 0)
         let command = frame[2]
         guard (command == 0x02 || command == 0x03) && frame[3] == 0xFE else {
@@ -241,7 +262,9 @@ struct InformationBlocks {
                 if type == 0x30 && revision2025, let stacks = byteCount(body) {
                     var record = body + 1
                     for _ in 0..<stacks {
-                        if let raw = word(record + 3), raw < 0xFFFE { stacksCurrent = max(stacksCurrent ?? 0, Int64(raw)) }
+                        if let raw = word(record + 3), raw < 0xFFFE {
+                            stacksCurrent = max(stacksCurrent ?? 0, Int64(raw))
+                        }
                         record += 12 + (wordCount(record + 10) ?? 0)
                     }
                 }
@@ -251,7 +274,6 @@ struct InformationBlocks {
         if let stacksCurrent { current = stacksCurrent }
     }
 }
-
 
 /// A set of block types (0…255) without heap storage.
 private struct BlockTypes {

@@ -24,6 +24,10 @@ public struct HexCaptureDecoder: TelemetryDecoder {
     public var rejections: RejectionTally { capture.rejections }
     /// Valid non-telemetry frames by command.
     public var skippedByCommand: [UInt8: Int] { capture.skippedByCommand }
+    /// Valid frames by command.
+    public var validByCommand: [UInt8: Int] { capture.validByCommand }
+    /// Valid frames by revision.
+    public var revisions: [Int: Int] { capture.revisions }
 
     /// A decoder at the start of a hex capture.
     public init() {}
@@ -55,7 +59,8 @@ public struct HexCaptureDecoder: TelemetryDecoder {
                 inComment = true
             default:
                 guard let value = HexCaptureDecoder.nibble(byte) else {
-                    failure = "line \(line): character \(HexCaptureDecoder.describe(byte)) is not a hex digit, "
+                    failure =
+                        "line \(line): character \(HexCaptureDecoder.describe(byte)) is not a hex digit, "
                         + "white space or a '#' comment line"
                     return
                 }
@@ -81,7 +86,6 @@ public struct HexCaptureDecoder: TelemetryDecoder {
         capture.finish(into: &sink)
     }
 
-
     static func nibble(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - 48
@@ -92,6 +96,7 @@ public struct HexCaptureDecoder: TelemetryDecoder {
     }
 
     static func describe(_ byte: UInt8) -> String {
-        (0x21...0x7E).contains(byte) ? "'\(Character(Unicode.Scalar(byte)))'" : "0x" + String(byte, radix: 16, uppercase: true)
+        (0x21...0x7E).contains(byte)
+            ? "'\(Character(Unicode.Scalar(byte)))'" : "0x" + String(byte, radix: 16, uppercase: true)
     }
 }

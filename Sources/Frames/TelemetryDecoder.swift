@@ -13,9 +13,17 @@ public protocol TelemetryDecoder {
     var rejections: RejectionTally { get }
     /// Valid frames that are not telemetry, by command (captures only; empty for CSV).
     var skippedByCommand: [UInt8: Int] { get }
+    /// Valid frames by command, telemetry or not (captures only; empty for CSV).
+    var validByCommand: [UInt8: Int] { get }
+    /// Valid frames by protocol revision, 2016 or 2025 (captures only; empty for CSV).
+    var revisions: [Int: Int] { get }
 }
 
 extension CSVDecoder: TelemetryDecoder {
     /// CSV has no non-telemetry frames.
     public var skippedByCommand: [UInt8: Int] { [:] }
+    /// CSV has no frame commands.
+    public var validByCommand: [UInt8: Int] { [:] }
+    /// CSV has no protocol revisions.
+    public var revisions: [Int: Int] { [:] }
 }

@@ -99,7 +99,9 @@ struct VinCache {
         let mixed = (head &* 0x9E37_79B9_7F4A_7C15) ^ (middle &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(last)
         let slot = Int(truncatingIfNeeded: mixed >> 56)
         return entries.withUnsafeMutableBufferPointer { table in
-            if let vin = table[slot].vin, table[slot].head == head, table[slot].middle == middle, table[slot].last == last {
+            if let vin = table[slot].vin, table[slot].head == head, table[slot].middle == middle,
+                table[slot].last == last
+            {
                 return vin
             }
             guard let vin = Vin(bytes: bytes) else { return nil }

@@ -24,10 +24,16 @@ public struct FileCheck: Sendable {
     public var firstTs: Int64?
     /// Latest frame time.
     public var lastTs: Int64?
+    /// Captures: valid frames by command (telemetry or not).
+    public var framesByCommand: [UInt8: Int] = [:]
+    /// Captures: valid frames by protocol revision.
+    public var revisions: [Int: Int] = [:]
 
     /// Creates a file check.
-    public init(path: String, format: String, bytes: Int64, sha256: String, error: String?, frames: Int,
-                rejections: RejectionTally, vehicles: Int, firstTs: Int64?, lastTs: Int64?) {
+    public init(
+        path: String, format: String, bytes: Int64, sha256: String, error: String?, frames: Int,
+        rejections: RejectionTally, vehicles: Int, firstTs: Int64?, lastTs: Int64?
+    ) {
         self.path = path
         self.format = format
         self.bytes = bytes
@@ -114,27 +120,32 @@ public struct VehicleCheck: Sendable {
             .sorted { $0.value.tenths != $1.value.tenths ? $0.value.tenths > $1.value.tenths : $0.key < $1.key }
         for (day, entry) in worstGapDays.prefix(5) {
             let dateText = CivilTime.dateText(day: day)
-            warnings.append("\(entry.count) gap\(entry.count == 1 ? "" : "s") longer than \(limits.maxGapSeconds) s "
-                + "on \(dateText) lost \(Units.km(entry.tenths)) km")
+            warnings.append(
+                "\(entry.count) gap\(entry.count == 1 ? "" : "s") longer than \(limits.maxGapSeconds) s "
+                    + "on \(dateText) lost \(Units.km(entry.tenths)) km")
         }
         if worstGapDays.count > 5 {
             warnings.append("gaps lost distance on \(worstGapDays.count - 5) more day(s); \(Units.km(gap)) km in all")
         }
         if let firstRollback {
-            warnings.append("\(rollbacks) odometer rollback\(rollbacks == 1 ? "" : "s") (first at \(time(firstRollback))): "
-                + "the \(Units.km(suspect)) km next to them are not paid")
+            warnings.append(
+                "\(rollbacks) odometer rollback\(rollbacks == 1 ? "" : "s") (first at \(time(firstRollback))): "
+                    + "the \(Units.km(suspect)) km next to them are not paid")
         }
         if let firstOverspeed {
-            warnings.append("\(overspeedCount) interval\(overspeedCount == 1 ? "" : "s") faster than \(limits.maxSpeedKmh) km/h "
-                + "(first at \(time(firstOverspeed))): \(Units.km(overspeed)) km not paid")
+            warnings.append(
+                "\(overspeedCount) interval\(overspeedCount == 1 ? "" : "s") faster than \(limits.maxSpeedKmh) km/h "
+                    + "(first at \(time(firstOverspeed))): \(Units.km(overspeed)) km not paid")
         }
         if battery > 0 && battery * 10 >= (battery + hydrogen) {
-            warnings.append("\(Units.km(battery)) km driven without the fuel cell on (below the policy's threshold "
-                + "current at either end): not paid as hydrogen distance")
+            warnings.append(
+                "\(Units.km(battery)) km driven without the fuel cell on (below the policy's threshold "
+                    + "current at either end): not paid as hydrogen distance")
         }
         if conflictingDuplicates > 0 {
-            warnings.append("\(conflictingDuplicates) conflicting duplicate frame\(conflictingDuplicates == 1 ? "" : "s") "
-                + "(same time, different readings): the lowest odometer is kept")
+            warnings.append(
+                "\(conflictingDuplicates) conflicting duplicate frame\(conflictingDuplicates == 1 ? "" : "s") "
+                    + "(same time, different readings): the lowest odometer is kept")
         }
     }
 }
@@ -153,8 +164,10 @@ public struct CheckReport: Sendable {
     public var vehicles: [VehicleCheck]
 
     /// Creates a check report.
-    public init(policyId: String, timezoneOffset: Int, limits: TelemetryLimits, files: [FileCheck],
-                vehicles: [VehicleCheck]) {
+    public init(
+        policyId: String, timezoneOffset: Int, limits: TelemetryLimits, files: [FileCheck],
+        vehicles: [VehicleCheck]
+    ) {
         self.policyId = policyId
         self.timezoneOffset = timezoneOffset
         self.limits = limits

@@ -32,7 +32,9 @@ public struct ExplainedInterval: Sendable {
     public var toSource: FrameSource
 
     /// Creates an interval.
-    public init(intervalClass: IntervalClass, from: Reading, to: Reading, fromSource: FrameSource, toSource: FrameSource) {
+    public init(
+        intervalClass: IntervalClass, from: Reading, to: Reading, fromSource: FrameSource, toSource: FrameSource
+    ) {
         self.intervalClass = intervalClass
         self.from = from
         self.to = to
@@ -61,9 +63,11 @@ public struct Explanation: Sendable {
     public var intervals: [ExplainedInterval]
 
     /// Creates an explanation.
-    public init(vehicle: VehicleSubsidy, operatorLine: OperatorSubsidy?, vehicleClass: VehicleClass?,
-                minimumAverageKm: Int64, year: ReportYear, policyId: String, rulesVersion: String,
-                intervals: [ExplainedInterval]) {
+    public init(
+        vehicle: VehicleSubsidy, operatorLine: OperatorSubsidy?, vehicleClass: VehicleClass?,
+        minimumAverageKm: Int64, year: ReportYear, policyId: String, rulesVersion: String,
+        intervals: [ExplainedInterval]
+    ) {
         self.vehicle = vehicle
         self.operatorLine = operatorLine
         self.vehicleClass = vehicleClass
@@ -92,21 +96,26 @@ public struct Explanation: Sendable {
         out += "\nSubsidy arithmetic (SPEC 6)\n"
         if let operatorLine, let vehicleClass {
             let needed = minimumAverageKm * 10 * Int64(operatorLine.vehicles)
-            out += "  1. operator \(TerminalText.escaped(operatorLine.id)): \(operatorLine.vehicles) registered vehicles, "
+            out +=
+                "  1. operator \(TerminalText.escaped(operatorLine.id)): \(operatorLine.vehicles) registered vehicles, "
                 + "\(Units.km(operatorLine.hydrogen)) hydrogen km in all, average \(Units.km(operatorLine.averageTenths)) km\n"
-            out += "     needs an average of \(minimumAverageKm) km: \(Units.km(operatorLine.hydrogen)) "
+            out +=
+                "     needs an average of \(minimumAverageKm) km: \(Units.km(operatorLine.hydrogen)) "
                 + "\(operatorLine.eligible ? "≥" : "<") \(minimumAverageKm) × \(operatorLine.vehicles) = \(Units.km(needed)) km "
                 + "→ \(operatorLine.eligible ? "eligible" : "not eligible")\n"
             let product = figures.hydrogen * vehicleClass.rateFenPerKm
-            out += "  2. this vehicle: \(Units.km(figures.hydrogen)) hydrogen km × \(Units.yuan(vehicleClass.rateFenPerKm)) "
+            out +=
+                "  2. this vehicle: \(Units.km(figures.hydrogen)) hydrogen km × \(Units.yuan(vehicleClass.rateFenPerKm)) "
                 + "yuan/km = \(Units.yuan(product / 10)) yuan (rounded down to the fen)"
             out += operatorLine.eligible ? "\n" : ", but the operator is not eligible: 0.00 yuan\n"
-            out += "  3. cap for \(vehicleClass.id): \(vehicleClass.annualCapYuan).00 yuan → paid "
+            out +=
+                "  3. cap for \(vehicleClass.id): \(vehicleClass.annualCapYuan).00 yuan → paid "
                 + "\(Units.yuan(vehicle.subsidyFen)) yuan, status \(vehicle.status.rawValue)\n"
         } else {
             out += "  status \(vehicle.status.rawValue): 0.00 yuan\n"
         }
-        out += "\nFrames in \(year.year): \(figures.frames) on \(figures.daysWithData) day\(figures.daysWithData == 1 ? "" : "s")"
+        out +=
+            "\nFrames in \(year.year): \(figures.frames) on \(figures.daysWithData) day\(figures.daysWithData == 1 ? "" : "s")"
         if let first = figures.firstTs, let last = figures.lastTs { out += ", \(time(first)) to \(time(last))" }
         out += "; duplicates: \(figures.exactDuplicates) exact, \(figures.conflictingDuplicates) conflicting\n"
         out += "\nDistance by month of the interval's end (km; SPEC 3.3, 3.4)\n"
@@ -114,7 +123,8 @@ public struct Explanation: Sendable {
         var byMonth: [Int: VehicleYear] = [:]
         for interval in intervals {
             let month = CivilTime.date(fromDays: CivilTime.localDay(interval.to.ts, offset: year.offset)).month
-            byMonth[month, default: VehicleYear()].book(interval.intervalClass, dd: Int64(interval.to.odometer) - Int64(interval.from.odometer))
+            byMonth[month, default: VehicleYear()].book(
+                interval.intervalClass, dd: Int64(interval.to.odometer) - Int64(interval.from.odometer))
         }
         for month in byMonth.keys.sorted() {
             let entry = byMonth[month]!
@@ -138,9 +148,11 @@ public struct Explanation: Sendable {
         for interval in excluded.prefix(largest) {
             let dd = Int64(interval.to.odometer) - Int64(interval.from.odometer)
             out += "  \(interval.intervalClass.name) \(Units.km(dd)) km in \(interval.to.ts - interval.from.ts) s\n"
-            out += "    from \(time(interval.from.ts))  odometer \(Units.km(Int64(interval.from.odometer)))  "
+            out +=
+                "    from \(time(interval.from.ts))  odometer \(Units.km(Int64(interval.from.odometer)))  "
                 + "\(TerminalText.escaped(interval.fromSource.path)):\(interval.fromSource.position)\n"
-            out += "    to   \(time(interval.to.ts))  odometer \(Units.km(Int64(interval.to.odometer)))  "
+            out +=
+                "    to   \(time(interval.to.ts))  odometer \(Units.km(Int64(interval.to.odometer)))  "
                 + "\(TerminalText.escaped(interval.toSource.path)):\(interval.toSource.position)\n"
         }
         return out
@@ -149,10 +161,11 @@ public struct Explanation: Sendable {
     static func table(_ rows: [[String]]) -> String {
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
-            "  " + row.enumerated().map { column, text in
-                let padding = String(repeating: " ", count: widths[column] - text.count)
-                return column == 0 ? text + padding : padding + text
-            }.joined(separator: "  ")
+            "  "
+                + row.enumerated().map { column, text in
+                    let padding = String(repeating: " ", count: widths[column] - text.count)
+                    return column == 0 ? text + padding : padding + text
+                }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
 }

@@ -16,10 +16,14 @@ extension Report {
             members.append(("frames", .int(file.frames)))
             members.append(("rejected_rows", .int(file.rejections.total)))
             if file.format == "gbt32960" {
-                let hex = Array("0123456789ABCDEF")
-                members.append(("skipped_frames_by_command", .object(file.skippedByCommand.keys.sorted().map { command in
-                    ("0x\(hex[Int(command >> 4)])\(hex[Int(command & 15)])", .int(file.skippedByCommand[command]!))
-                })))
+                members.append(
+                    (
+                        "skipped_frames_by_command",
+                        .object(
+                            file.skippedByCommand.keys.sorted().map { command in
+                                (CheckReport.commandText(command), .int(file.skippedByCommand[command]!))
+                            })
+                    ))
             }
             return .object(members)
         }

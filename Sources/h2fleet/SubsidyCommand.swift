@@ -60,9 +60,10 @@ struct SubsidyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Worker threads (default: the number of processors).", valueName: "n"))
     var threads: Int?
 
-    @Option(help: ArgumentHelp(
-        "Memory budget in MiB for merging vehicles whose data overlaps in time (late or shuffled files); "
-            + "above it they are merged in several passes.", valueName: "MiB"))
+    @Option(
+        help: ArgumentHelp(
+            "Memory budget in MiB for merging vehicles whose data overlaps in time (late or shuffled files); "
+                + "above it they are merged in several passes.", valueName: "MiB"))
     var memoryLimit: Int = RunSettings.defaultMemoryLimit >> 20
 
     @Flag(inversion: .prefixedNo, help: "Show a progress bar on standard error when it is a terminal.")

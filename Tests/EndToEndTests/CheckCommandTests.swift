@@ -25,12 +25,29 @@ struct CheckCommandTests {
         folder.write("up/day.csv", telemetry)
         let result = try runH2fleet(["check", folder.path("up")])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("day.csv: 7 frames, 1 vehicle, 2025-03-04T08:00:00+08:00 to 2025-03-04T08:07:30+08:00, 1 rejected row"))
+        #expect(
+            result.stdout.contains(
+                "day.csv: 7 frames, 1 vehicle, 2025-03-04T08:00:00+08:00 to 2025-03-04T08:07:30+08:00, 1 rejected row"))
         #expect(result.stdout.contains("1 wrong_field_count, e.g. line 9: bad row"))
         #expect(result.stdout.contains("! 1 gap longer than 300 s on 2025-03-04 lost 2.0 km"))
         #expect(result.stdout.contains("! 1 odometer rollback (first at 2025-03-04T08:07:20+08:00)"))
         #expect(result.stdout.contains("! 1 conflicting duplicate frame"))
-        #expect(result.stdout.contains("hydrogen 0.2 km, battery 0.0 km, not paid: gaps 2.0 km, overspeed 0.0 km, next to rollbacks 0.3 km"))
+        #expect(
+            result.stdout.contains(
+                "hydrogen 0.2 km, battery 0.0 km, not paid: gaps 2.0 km, overspeed 0.0 km, next to rollbacks 0.3 km"))
+    }
+
+    @Test("captures: revisions seen, frames by command, rejections by byte offset")
+    func captures() throws {
+        let folder = TestPaths.captureConformance.appendingPathComponent("g01_vectors/telemetry")
+        let result = try runH2fleet(["check", folder.path])
+        #expect(result.status == 0)
+        #expect(
+            result.stdout.contains(
+                "valid frames: GB/T 32960.3-2016: 9; by command: 0x01 login ×1, 0x02 realtime ×6, "
+                    + "0x03 reissue ×1, 0x07 heartbeat ×1"))
+        #expect(result.stdout.contains("1 bad_checksum, e.g. byte offset 436"))
+        #expect(result.stdout.contains("3 rejected frames"))
     }
 
     @Test("a file that cannot be read is named and gives exit 3; json for machines")

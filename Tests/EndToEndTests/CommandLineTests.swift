@@ -94,8 +94,9 @@ struct CommandLineTests {
         #expect(first.status == 0 && second.status == 0)
         #expect(first.stderr.isEmpty, "no progress bar when standard error is not a terminal")
         // Exactly the four reports: nothing half-written is left under a temporary name.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path("a")).sorted()
-            == ["operators.csv", "rejections.csv", "report.json", "vehicles.csv"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path("a")).sorted()
+                == ["operators.csv", "rejections.csv", "report.json", "vehicles.csv"])
         for name in ["report.json", "vehicles.csv", "operators.csv", "rejections.csv"] {
             let a = try Data(contentsOf: URL(fileURLWithPath: folder.path("a/\(name)")))
             let b = try Data(contentsOf: URL(fileURLWithPath: folder.path("b/\(name)")))
@@ -131,8 +132,10 @@ struct CommandLineTests {
 
     @Test("audit trail: each input's size and SHA-256, the policy's SHA-256, engine and rules versions (SPEC 7.1)")
     func auditTrail() throws {
-        let result = try run(["subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025",
-                              "--format", "json", "telemetry"])
+        let result = try run([
+            "subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025",
+            "--format", "json", "telemetry",
+        ])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let telemetry = try [UInt8](Data(contentsOf: Self.basic.appendingPathComponent("telemetry/day1.csv")))
         let policy = try [UInt8](Data(contentsOf: Self.basic.appendingPathComponent("policy.toml")))

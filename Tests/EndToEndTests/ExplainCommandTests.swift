@@ -7,7 +7,10 @@ import Testing
 struct ExplainCommandTests {
     func explain(_ caseName: String, _ vin: String) throws -> ProcessResult {
         try runH2fleet(
-            ["explain", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025", "--vin", vin, "telemetry"],
+            [
+                "explain", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025", "--vin", vin,
+                "telemetry",
+            ],
             in: TestPaths.conformance.appendingPathComponent(caseName))
     }
 

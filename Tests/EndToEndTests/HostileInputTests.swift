@@ -39,22 +39,29 @@ struct HostileInputTests {
         let stats = folder.path("rss")
         let result = try runProcess(
             URL(fileURLWithPath: "/usr/bin/time"),
-            ["-f", "%M", "-o", stats, TestPaths.binary.path, "subsidy", "--policy", "policy.toml",
-             "--registry", "registry.csv", "--year", "2025", "--out", out, folder.path("in")],
+            [
+                "-f", "%M", "-o", stats, TestPaths.binary.path, "subsidy", "--policy", "policy.toml",
+                "--registry", "registry.csv", "--year", "2025", "--out", out, folder.path("in"),
+            ],
             in: Self.basic)
         let report = try String(contentsOf: URL(fileURLWithPath: out + "/report.json"), encoding: .utf8)
         #expect(result.status == 0)
         #expect(report.contains("\"line_too_long\": 1"))
         #expect(report.contains("\"hydrogen_km\": 1.8"))
         // Far below the 512 MiB the bomb decompresses to.
-        let peakKiB = Int(try String(contentsOf: URL(fileURLWithPath: stats), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? .max
+        let peakKiB =
+            Int(
+                try String(contentsOf: URL(fileURLWithPath: stats), encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)) ?? .max
         #expect(peakKiB < 128 * 1024, "peak RSS \(peakKiB) KiB")
     }
 
-    @Test("broken archives fail whole and are named; the good file still counts", arguments: [
-        "truncated", "checksum", "random-zst", "random-csv", "empty-zst-frame", "header-only", "nul-bytes", "long-header",
-    ])
+    @Test(
+        "broken archives fail whole and are named; the good file still counts",
+        arguments: [
+            "truncated", "checksum", "random-zst", "random-csv", "empty-zst-frame", "header-only", "nul-bytes",
+            "long-header",
+        ])
     func brokenArchives(_ kind: String) throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
@@ -83,7 +90,8 @@ struct HostileInputTests {
             folder.write("in/x.csv", "vin,ts,odometer_km,fc_current_a\r\n")
             expectFailure = false
         case "nul-bytes":
-            folder.write("in/x.csv", bytes: Array("vin,ts,odometer_km,fc_current_a\n".utf8) + [0, 0, 0xFF, 10, 0xC3, 0x28, 10])
+            folder.write(
+                "in/x.csv", bytes: Array("vin,ts,odometer_km,fc_current_a\n".utf8) + [0, 0, 0xFF, 10, 0xC3, 0x28, 10])
             expectFailure = false
         default:
             folder.write("in/x.csv", String(repeating: "v", count: 5000) + "\n" + good)
@@ -102,8 +110,10 @@ struct HostileInputTests {
         let folder = TemporaryFolder()
         defer { folder.remove() }
         folder.write("in/good.csv", try goodTelemetry())
-        try FileManager.default.createSymbolicLink(atPath: folder.path("in/loop"), withDestinationPath: folder.path("in"))
-        try FileManager.default.createSymbolicLink(atPath: folder.path("in/gone.csv"), withDestinationPath: folder.path("nowhere.csv"))
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.path("in/loop"), withDestinationPath: folder.path("in"))
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.path("in/gone.csv"), withDestinationPath: folder.path("nowhere.csv"))
         let (result, report) = try run(folder)
         #expect(result.status == 3)
         #expect(report.contains("gone.csv"))

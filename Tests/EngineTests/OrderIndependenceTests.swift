@@ -59,7 +59,9 @@ let registryText = """
     """
 
 /// Runs the pipeline over a folder and returns the report JSON.
-func reportJSON(_ inputs: [String], threads: Int, memoryLimit: Int = 1 << 30, chunkFrames: Int = 1 << 20) throws -> String {
+func reportJSON(_ inputs: [String], threads: Int, memoryLimit: Int = 1 << 30, chunkFrames: Int = 1 << 20) throws
+    -> String
+{
     var policy = Policy.builtIn
     policy.operatorMinAverageKm = 1
     let registry = try Registry(
@@ -120,9 +122,11 @@ struct OrderIndependenceTests {
 
     // Small chunks make many segments per file (joined, or overlapping and merged frame by frame);
     // a small memory budget merges overlapping vehicles in several passes.
-    @Test("chunk size and memory budget do not change the report", arguments: [
-        (3, 1 << 30), (50, 1 << 30), (1 << 20, 32 * 500), (7, 32 * 100),
-    ])
+    @Test(
+        "chunk size and memory budget do not change the report",
+        arguments: [
+            (3, 1 << 30), (50, 1 << 30), (1 << 20, 32 * 500), (7, 32 * 100),
+        ])
     func chunksAndBudget(_ chunkFrames: Int, _ memoryLimit: Int) throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
@@ -173,7 +177,8 @@ struct ProgressTests {
         }
         let seen = Mutex([Engine.Progress]())
         let policy = Policy.builtIn
-        let registry = try Registry(bytes: Array(registryText.utf8), file: "r.csv", classes: Set(policy.classes.map(\.id)))
+        let registry = try Registry(
+            bytes: Array(registryText.utf8), file: "r.csv", classes: Set(policy.classes.map(\.id)))
         let files = try InputDiscovery.files(for: [folder.url.path])
         let report = SubsidyRun.compute(
             files: files, policy: policy, policySHA256: "x", registry: registry, year: 2025,
@@ -274,7 +279,8 @@ struct CaptureAgreementTests {
         for row in rows {
             let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 4, let epoch = Int(fields[1]), Array(fields[0].utf8).count == 17,
-                  !fields[0].contains("O") else { continue }
+                !fields[0].contains("O")
+            else { continue }
             // The frame time in UTC+08:00, by the test's own civil-date arithmetic.
             let local = epoch + 8 * 3600
             let secondOfDay = local % 86400
@@ -293,7 +299,8 @@ struct CaptureAgreementTests {
             ]
             let odometer = UInt32((Double(fields[2])! * 10).rounded())
             let current = UInt16((Double(fields[3])! * 10).rounded())
-            let blocks = revision2025
+            let blocks =
+                revision2025
                 ? CaptureBytes.vehicle(odometer, revision2025: true) + CaptureBytes.stacks2025([current])
                 : CaptureBytes.vehicle(odometer) + CaptureBytes.fuelCell2016(current: current)
             bytes += CaptureBytes.frame(revision2025: revision2025, vin: Array(fields[0].utf8), data: time + blocks)

@@ -27,7 +27,8 @@ extension CaptureBytes {
 struct CaptureDecoderTests {
     @Test("a 2016 realtime frame: odometer, time in UTC+08:00, fuel-cell current")
     func realtime2016() {
-        let (decoder, frames) = Capture.decode(Capture.frame(data: Capture.time(5) + Capture.vehicle(12345) + Capture.fuelCell2016(current: 523)))
+        let (decoder, frames) = Capture.decode(
+            Capture.frame(data: Capture.time(5) + Capture.vehicle(12345) + Capture.fuelCell2016(current: 523)))
         #expect(frames == [Frame(vin: Vin("LZYTEST0000000001")!, ts: 1_740_787_205, odometer: 12345, current: 523)])
         #expect(decoder.rejections.total == 0)
     }
@@ -35,18 +36,22 @@ struct CaptureDecoderTests {
     @Test("2016 fuel cell: current 0xFFFE/0xFFFF is not reported (0 A); probe count 0xFFFF means none follow")
     func fuelCellSentinels() {
         for current: UInt16 in [0xFFFE, 0xFFFF] {
-            let (_, frames) = Capture.decode(Capture.frame(data: Capture.time() + Capture.fuelCell2016(current: current) + Capture.vehicle(7)))
+            let (_, frames) = Capture.decode(
+                Capture.frame(data: Capture.time() + Capture.fuelCell2016(current: current) + Capture.vehicle(7)))
             #expect(frames.map(\.current) == [0])
         }
         // With the sentinel probe count the block is 18 bytes; the vehicle block after it is read.
-        let (_, frames) = Capture.decode(Capture.frame(data: Capture.time() + Capture.fuelCell2016(current: 40, probes: 0xFFFF) + Capture.vehicle(9)))
+        let (_, frames) = Capture.decode(
+            Capture.frame(data: Capture.time() + Capture.fuelCell2016(current: 40, probes: 0xFFFF) + Capture.vehicle(9))
+        )
         #expect(frames.map(\.odometer) == [9])
         #expect(frames.map(\.current) == [40])
     }
 
     @Test("2025 stacks: the highest current of the stacks that report one; a count of 0xFF means no stacks")
     func stacks2025() {
-        let data = Capture.time() + Capture.vehicle(100, revision2025: true) + Capture.stacks2025([120, 0xFFFF, 455, 300])
+        let data =
+            Capture.time() + Capture.vehicle(100, revision2025: true) + Capture.stacks2025([120, 0xFFFF, 455, 300])
         let (_, frames) = Capture.decode(Capture.frame(revision2025: true, data: data))
         #expect(frames.map(\.current) == [455])
         let none = Capture.time() + [0x30, 0xFF] + Capture.vehicle(100, revision2025: true)
@@ -55,9 +60,11 @@ struct CaptureDecoderTests {
         #expect(noStacks.map(\.odometer) == [100])
     }
 
-    @Test("odometer above 9,999,999 (the abnormal/invalid markers) is no odometer", arguments: [
-        UInt32(10_000_000), 0xFFFF_FFFE, 0xFFFF_FFFF,
-    ])
+    @Test(
+        "odometer above 9,999,999 (the abnormal/invalid markers) is no odometer",
+        arguments: [
+            UInt32(10_000_000), 0xFFFF_FFFE, 0xFFFF_FFFF,
+        ])
     func odometerSentinels(_ raw: UInt32) {
         let (decoder, frames) = Capture.decode(Capture.frame(data: Capture.time() + Capture.vehicle(raw)))
         #expect(frames.isEmpty)
@@ -71,7 +78,8 @@ struct CaptureDecoderTests {
         let alarm: [UInt8] = [0x07, 1, 0, 0, 0, 0, 1, 9, 9, 9, 9, 0xFE, 0, 0]  // 5 + 4 lists
         let temperatures: [UInt8] = [0x09, 1, 1, 0x00, 0x02, 0x40, 0x41]  // 1 subsystem, 2 probes
         let voltages: [UInt8] = [0x08, 1] + [UInt8](repeating: 0, count: 9) + [2, 0, 1, 0, 2]  // m = 2
-        let data = Capture.time() + motors + custom + alarm + temperatures + voltages + Capture.vehicle(4242)
+        let data =
+            Capture.time() + motors + custom + alarm + temperatures + voltages + Capture.vehicle(4242)
             + Capture.vehicle(1)  // a second vehicle block: only the first counts
         let (_, frames) = Capture.decode(Capture.frame(data: data))
         #expect(frames.map(\.odometer) == [4242])
@@ -79,18 +87,22 @@ struct CaptureDecoderTests {
         let stop = Capture.time() + Capture.vehicle(77, revision2025: true) + [0x31, 1, 2, 3] + [0xFF]
         #expect(Capture.decode(Capture.frame(revision2025: true, data: stop)).1.map(\.odometer) == [77])
         let stopBefore = Capture.time() + [0x31, 1, 2, 3] + Capture.vehicle(77, revision2025: true)
-        #expect(Capture.decode(Capture.frame(revision2025: true, data: stopBefore)).0.rejections.counts[RejectionReason.noOdometer.rawValue] == 1)
+        #expect(
+            Capture.decode(Capture.frame(revision2025: true, data: stopBefore)).0.rejections.counts[
+                RejectionReason.noOdometer.rawValue] == 1)
     }
 
-    @Test("rejection reasons in SPEC 9.2's order", arguments: [
-        (Capture.frame(encryption: 0x03, data: Capture.time() + Capture.vehicle(1)), RejectionReason.encrypted),
-        (Capture.frame(vin: Array("LZYTEST000000000O".utf8), data: Capture.time() + Capture.vehicle(1)), .badVin),
-        (Capture.frame(data: [25, 3, 1]), .malformedFrame),
-        (Capture.frame(data: [25, 13, 1, 8, 0, 0] + Capture.vehicle(1)), .badTs),
-        (Capture.frame(data: [25, 2, 29, 8, 0, 0] + Capture.vehicle(1)), .badTs),
-        (Capture.frame(data: Capture.time() + [0x02, 3] + [UInt8](repeating: 0, count: 5)), .malformedFrame),
-        (Capture.frame(data: Capture.time() + [0x05] + [UInt8](repeating: 0, count: 9)), .noOdometer),
-    ])
+    @Test(
+        "rejection reasons in SPEC 9.2's order",
+        arguments: [
+            (Capture.frame(encryption: 0x03, data: Capture.time() + Capture.vehicle(1)), RejectionReason.encrypted),
+            (Capture.frame(vin: Array("LZYTEST000000000O".utf8), data: Capture.time() + Capture.vehicle(1)), .badVin),
+            (Capture.frame(data: [25, 3, 1]), .malformedFrame),
+            (Capture.frame(data: [25, 13, 1, 8, 0, 0] + Capture.vehicle(1)), .badTs),
+            (Capture.frame(data: [25, 2, 29, 8, 0, 0] + Capture.vehicle(1)), .badTs),
+            (Capture.frame(data: Capture.time() + [0x02, 3] + [UInt8](repeating: 0, count: 5)), .malformedFrame),
+            (Capture.frame(data: Capture.time() + [0x05] + [UInt8](repeating: 0, count: 9)), .noOdometer),
+        ])
     func rejections(_ bytes: [UInt8], _ reason: RejectionReason) {
         let (decoder, frames) = Capture.decode(bytes)
         #expect(frames.isEmpty)
@@ -130,7 +142,8 @@ struct CaptureDecoderTests {
         let cut = Array(Capture.frame(data: Capture.time(1) + Capture.vehicle(11)).prefix(30))
         let (decoder, frames) = Capture.decode(good + cut)
         #expect(frames.count == 1)
-        #expect(decoder.rejections.samples[RejectionReason.truncatedFrame.rawValue].first?.position == Int64(good.count))
+        #expect(
+            decoder.rejections.samples[RejectionReason.truncatedFrame.rawValue].first?.position == Int64(good.count))
     }
 
     // Property: frames may straddle the pieces a capture arrives in.
@@ -138,7 +151,9 @@ struct CaptureDecoderTests {
     func pieces(_ piece: Int) {
         var bytes: [UInt8] = []
         for second in 0..<20 {
-            bytes += Capture.frame(data: Capture.time(UInt8(second)) + Capture.vehicle(UInt32(100 + second)) + Capture.fuelCell2016(current: 99))
+            bytes += Capture.frame(
+                data: Capture.time(UInt8(second)) + Capture.vehicle(UInt32(100 + second))
+                    + Capture.fuelCell2016(current: 99))
             if second % 5 == 0 { bytes += [0x23, 0x00, 0x24] }
         }
         let (whole, wholeFrames) = Capture.decode(bytes)
@@ -155,7 +170,8 @@ struct CaptureDecoderTests {
             let text = String(byte, radix: 16)
             return byte < 16 ? "0" + text : text
         }.joined()
-        let spaced = "\u{FEFF}# capture of 2025-03-01\n  # another comment\n"
+        let spaced =
+            "\u{FEFF}# capture of 2025-03-01\n  # another comment\n"
             + hexDigits.prefix(7).uppercased() + " \n\t" + hexDigits.dropFirst(7) + "\r\n"
         var decoder = HexCaptureDecoder()
         var sink = Frames()

@@ -8,7 +8,8 @@ public enum CaptureBytes {
         encryption: UInt8 = 0x01, data: [UInt8]
     ) -> [UInt8] {
         let marker: UInt8 = revision2025 ? 0x24 : 0x23
-        var bytes: [UInt8] = [marker, marker, command, ack] + vin + [encryption, UInt8(data.count >> 8), UInt8(data.count & 255)]
+        var bytes: [UInt8] =
+            [marker, marker, command, ack] + vin + [encryption, UInt8(data.count >> 8), UInt8(data.count & 255)]
         bytes += data
         bytes.append(bytes[2...].reduce(0, ^))
         return bytes
@@ -29,7 +30,9 @@ public enum CaptureBytes {
 
     /// A 2016 fuel-cell block (0x03): current at offset 2, `probes` temperature bytes.
     public static func fuelCell2016(current: UInt16, probes: UInt16 = 2) -> [UInt8] {
-        var body: [UInt8] = [0, 0, UInt8(current >> 8), UInt8(current & 255), 0, 0, UInt8(probes >> 8), UInt8(probes & 255)]
+        var body: [UInt8] = [
+            0, 0, UInt8(current >> 8), UInt8(current & 255), 0, 0, UInt8(probes >> 8), UInt8(probes & 255),
+        ]
         body += [UInt8](repeating: 0x41, count: probes >= 0xFFFE ? 0 : Int(probes))
         body += [UInt8](repeating: 0, count: 10)
         return [0x03] + body

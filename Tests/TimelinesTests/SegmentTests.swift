@@ -40,7 +40,8 @@ struct SegmentTests {
             var segments: [Segment] = []
             var begin = 0
             for cut in cuts.sorted() + [readings.count] {
-                segments.append(Segment(Timeline(vin: vin, readings: Array(readings[begin..<cut])), year: year, limits: limits))
+                segments.append(
+                    Segment(Timeline(vin: vin, readings: Array(readings[begin..<cut])), year: year, limits: limits))
                 begin = cut
             }
             segments.shuffle(using: &random)

@@ -22,6 +22,10 @@ struct Options {
     var shuffle = "local"
     var zstdLevel = 3
     var timestamps = "mixed"
+    var format = "csv"
+    var revision = 2016
+    var hex = false
+    var noise = false
 
     static let help = """
         fleetgen — writes a synthetic fuel-cell fleet: registry.csv and telemetry/ as .csv.zst.
@@ -46,7 +50,11 @@ struct Options {
           --shuffle S             none, local (neighbouring lines swapped; default) or full (all
                                   lines shuffled across all files: the worst case)
           --timestamps T          rfc3339, epoch, local or mixed (per operator; default mixed)
-          --zstd-level N          zstd level, 0 for plain .csv (default 3)
+          --zstd-level N          zstd level, 0 for plain files (default 3)
+          --format F              csv (default) or gbt32960: GB/T 32960.3 frame captures (SPEC 9)
+          --revision R            captures: 2016 (## frames, default) or 2025 ($$ frames)
+          --hex                   captures: write hexadecimal text (.gbt32960.hex)
+          --noise                 captures: add logins, heartbeats, reissues and corrupt frames
         """
 }
 
@@ -96,12 +104,22 @@ func parseOptions() -> Options {
         case "--shuffle": options.shuffle = value(argument)
         case "--timestamps": options.timestamps = value(argument)
         case "--zstd-level": options.zstdLevel = number(argument)
+        case "--format": options.format = value(argument)
+        case "--revision": options.revision = number(argument)
+        case "--hex": options.hex = true
+        case "--noise": options.noise = true
         default: fail("unknown option \(argument) (see --help)")
         }
     }
-    guard ["operator-day", "vehicle", "single"].contains(options.layout) else { fail("--layout: operator-day, vehicle or single") }
+    guard ["operator-day", "vehicle", "single"].contains(options.layout) else {
+        fail("--layout: operator-day, vehicle or single")
+    }
     guard ["none", "local", "full"].contains(options.shuffle) else { fail("--shuffle: none, local or full") }
-    guard ["rfc3339", "epoch", "local", "mixed"].contains(options.timestamps) else { fail("--timestamps: rfc3339, epoch, local or mixed") }
+    guard ["csv", "gbt32960"].contains(options.format) else { fail("--format: csv or gbt32960") }
+    guard [2016, 2025].contains(options.revision) else { fail("--revision: 2016 or 2025") }
+    guard ["rfc3339", "epoch", "local", "mixed"].contains(options.timestamps) else {
+        fail("--timestamps: rfc3339, epoch, local or mixed")
+    }
     guard options.operators >= 1, options.vehiclesPerClass >= 1, options.days >= 1, options.interval >= 1 else {
         fail("--operators, --vehicles-per-class, --days and --interval must be at least 1")
     }
@@ -113,7 +131,9 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
-let classes = [("heavy_truck", 450.0), ("light_truck", 300.0), ("cold_chain", 320.0), ("bus", 220.0), ("sanitation", 90.0)]
+let classes = [
+    ("heavy_truck", 450.0), ("light_truck", 300.0), ("cold_chain", 320.0), ("bus", 220.0), ("sanitation", 90.0),
+]
 let vinAlphabet = Array("0123456789ABCDEFGHJKLMNPRSTUVWXYZ".utf8)
 
 struct Vehicle {
@@ -176,10 +196,11 @@ for (classIndex, (classId, km)) in classes.enumerated() {
         for _ in 0..<8 { vin.append(vinAlphabet[random.below(vinAlphabet.count)]) }
         let serial = String(classIndex * 100_000 + index)
         vin += Array((String(repeating: "0", count: 6 - serial.count) + serial).utf8)
-        vehicles.append(Vehicle(
-            vin: String(decoding: vin, as: UTF8.self), operatorIndex: (classIndex + index) % options.operators,
-            classId: classId, kmPerDay: km * (0.8 + 0.4 * random.unit()),
-            odometer: 100_000 + random.below(5_000_000), startHour: 5 + random.below(4)))
+        vehicles.append(
+            Vehicle(
+                vin: String(decoding: vin, as: UTF8.self), operatorIndex: (classIndex + index) % options.operators,
+                classId: classId, kmPerDay: km * (0.8 + 0.4 * random.unit()),
+                odometer: 100_000 + random.below(5_000_000), startHour: 5 + random.below(4)))
     }
 }
 
@@ -197,6 +218,38 @@ let forms = ["rfc3339", "epoch", "local"]
 }
 
 /// One day of one vehicle: rows as bytes, each ending in "\n".
+/// One GB/T 32960.3 frame (SPEC 9.2): realtime report with a vehicle block (odometer) and the
+/// revision's fuel-cell current block, time in UTC+08:00.
+@MainActor func captureFrame(vin: String, ts: Int, odometer: Int, current: Int, command: UInt8 = 0x02) -> [UInt8] {
+    let local = ts + 8 * 3600
+    let (y, m, d) = civil(local / 86400)
+    let s = local % 86400
+    var data: [UInt8] = [UInt8(y - 2000), UInt8(m), UInt8(d), UInt8(s / 3600), UInt8(s / 60 % 60), UInt8(s % 60)]
+    let revision2025 = options.revision == 2025
+    var vehicle = [UInt8](repeating: 0, count: revision2025 ? 18 : 20)
+    vehicle[0] = 1
+    for (index, shift) in [24, 16, 8, 0].enumerated() { vehicle[5 + index] = UInt8(odometer >> shift & 255) }
+    data += [0x01] + vehicle
+    if revision2025 {
+        // One stack: 12 bytes with the current at offset 3 and two probe bytes.
+        data += [0x30, 1, 0, 0, 0, UInt8(current >> 8), UInt8(current & 255), 0, 0, 0, 0, 0, 0, 2, 0x40, 0x41]
+    } else {
+        // Fuel cell: voltage, current, consumption, two probes, then ten bytes of extremes.
+        data += [0x03, 0x01, 0x2C, UInt8(current >> 8), UInt8(current & 255), 0, 0, 0, 2, 0x40, 0x41]
+        data += [UInt8](repeating: 0, count: 10)
+    }
+    return frameBytes(command: command, vin: vin, data: data)
+}
+
+@MainActor func frameBytes(command: UInt8, vin: String, data: [UInt8]) -> [UInt8] {
+    let marker: UInt8 = options.revision == 2025 ? 0x24 : 0x23
+    var bytes: [UInt8] =
+        [marker, marker, command, 0xFE] + Array(vin.utf8) + [0x01, UInt8(data.count >> 8), UInt8(data.count & 255)]
+    bytes += data
+    bytes.append(bytes[2...].reduce(0, ^))
+    return bytes
+}
+
 @MainActor func dayRows(_ vehicle: inout Vehicle, day: Int) -> [(Int, [UInt8])] {
     var rows: [(Int, [UInt8])] = []
     var ts = (startDay + day) * 86400 - 8 * 3600 + vehicle.startHour * 3600 + random.below(3600)
@@ -215,24 +268,51 @@ let forms = ["rfc3339", "epoch", "local"]
             }
         }
         let current = ts < fuelCellOffUntil ? 0 : 200 + random.below(1800)
-        var row: [UInt8] = []
-        row.reserveCapacity(64)
-        if random.unit() < options.badRowRate {
-            row += Array("\(vehicle.vin),2025-02-30T10:00:00+08:00,1.0,1.0\n".utf8)
+        if options.format == "gbt32960" {
+            let frame = captureFrame(vin: vehicle.vin, ts: ts, odometer: shown, current: current)
+            if random.unit() < options.badRowRate {
+                var corrupt = frame
+                corrupt[30] ^= 0x5A  // a corrupt copy: rejected as bad_checksum, reading resumes after it
+                rows.append((ts, corrupt))
+            }
+            rows.append((ts, frame))
+            if random.unit() < options.duplicateRate {
+                // Re-sent after an outage: a reissue report (0x03) of the same data.
+                rows.append(
+                    (
+                        ts,
+                        options.noise
+                            ? captureFrame(vin: vehicle.vin, ts: ts, odometer: shown, current: current, command: 0x03)
+                            : frame
+                    ))
+            }
+            if random.unit() < options.conflictRate {
+                // As the CSV writer does: the next whole km, fuel cell off.
+                rows.append((ts, captureFrame(vin: vehicle.vin, ts: ts, odometer: (shown / 10 + 1) * 10, current: 0)))
+            }
+            if options.noise && random.unit() < 0.005 {
+                rows.append((ts, frameBytes(command: 0x07, vin: vehicle.vin, data: [])))  // heartbeat
+            }
+        } else {
+            var row: [UInt8] = []
+            row.reserveCapacity(64)
+            if random.unit() < options.badRowRate {
+                row += Array("\(vehicle.vin),2025-02-30T10:00:00+08:00,1.0,1.0\n".utf8)
+                rows.append((ts, row))
+                row = []
+            }
+            row += Array(vehicle.vin.utf8); row.append(44)
+            appendTimestamp(ts, form: tsForm, to: &row); row.append(44)
+            appendInt(shown / 10, to: &row); row.append(46); appendInt(shown % 10, to: &row); row.append(44)
+            appendInt(current / 10, to: &row); row.append(46); appendInt(current % 10, to: &row); row.append(10)
             rows.append((ts, row))
-            row = []
-        }
-        row += Array(vehicle.vin.utf8); row.append(44)
-        appendTimestamp(ts, form: tsForm, to: &row); row.append(44)
-        appendInt(shown / 10, to: &row); row.append(46); appendInt(shown % 10, to: &row); row.append(44)
-        appendInt(current / 10, to: &row); row.append(46); appendInt(current % 10, to: &row); row.append(10)
-        rows.append((ts, row))
-        if random.unit() < options.duplicateRate { rows.append((ts, row)) }
-        if random.unit() < options.conflictRate {
-            var conflicting = Array(vehicle.vin.utf8); conflicting.append(44)
-            appendTimestamp(ts, form: tsForm, to: &conflicting); conflicting.append(44)
-            appendInt(shown / 10 + 1, to: &conflicting); conflicting += Array(".0,0.0\n".utf8)
-            rows.append((ts, conflicting))
+            if random.unit() < options.duplicateRate { rows.append((ts, row)) }
+            if random.unit() < options.conflictRate {
+                var conflicting = Array(vehicle.vin.utf8); conflicting.append(44)
+                appendTimestamp(ts, form: tsForm, to: &conflicting); conflicting.append(44)
+                appendInt(shown / 10 + 1, to: &conflicting); conflicting += Array(".0,0.0\n".utf8)
+                rows.append((ts, conflicting))
+            }
         }
         var step = options.interval
         if random.unit() < options.gapRate { step = 360 + random.below(840) }
@@ -252,12 +332,13 @@ for day in 0..<options.days {
     for index in vehicles.indices {
         if random.unit() < 0.05 { continue }  // a day off
         let rows = dayRows(&vehicles[index], day: day)
-        let name: String
+        let base: String
         switch options.layout {
-        case "vehicle": name = "\(vehicles[index].vin).csv"
-        case "single": name = "all.csv"
-        default: name = "op\(vehicles[index].operatorIndex + 1)/\(date).csv"
+        case "vehicle": base = vehicles[index].vin
+        case "single": base = "all"
+        default: base = "op\(vehicles[index].operatorIndex + 1)/\(date)"
         }
+        let name = base + (options.format == "csv" ? ".csv" : options.hex ? ".gbt32960.hex" : ".gbt32960")
         files[name, default: []] += rows
     }
 }
@@ -294,8 +375,24 @@ var frames = 0
 for name in names {
     let url = telemetry.appendingPathComponent(name)
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    var bytes = Array("vin,ts,odometer_km,fc_current_a\n".utf8)
+    var bytes = options.format == "csv" ? Array("vin,ts,odometer_km,fc_current_a\n".utf8) : []
+    if options.format == "gbt32960" && options.noise && !files[name]!.isEmpty {
+        // A platform capture starts with the terminal's login, and carries some line noise.
+        bytes += frameBytes(command: 0x01, vin: "LZYLGN00000000001", data: [25, 1, 1, 0, 0, 0, 0, 1])
+        bytes += [0x00, 0x23, 0xFF, 0x24]
+    }
     for (_, row) in files[name]! { bytes += row }
+    if options.format == "gbt32960" && options.hex {
+        var text = Array("# GB/T 32960 capture written by fleetgen\n".utf8)
+        let digits = Array("0123456789abcdef".utf8)
+        for (index, byte) in bytes.enumerated() {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 15)])
+            text.append(index % 32 == 31 ? 10 : 32)
+        }
+        text.append(10)
+        bytes = text
+    }
     frames += files[name]!.count
     _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
     written.append(url.path)
