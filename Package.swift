@@ -64,7 +64,7 @@ let package = Package(
         ),
         // Helpers shared by the test targets (fixtures, temporary folders, running the CLI).
         // The synthetic-fleet generator for benchmarks, tests and demos (tools/fleetgen).
-        .executableTarget(name: "fleetgen", path: "tools/fleetgen", swiftSettings: strict),
+        .executableTarget(name: "fleetgen", dependencies: ["Frames"], path: "tools/fleetgen", swiftSettings: strict),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
             name: "FramesTests",
@@ -73,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TimelinesTests",
-            dependencies: ["Timelines", "Figures", "Frames"],
+            dependencies: ["Timelines", "Figures", "Frames", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

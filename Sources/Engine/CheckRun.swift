@@ -27,12 +27,7 @@ public enum CheckRun {
     /// - Throws: `RunError` for a bad policy or a missing input.
     public static func run(inputs: [String], policyPath: String?, threads: Int) throws(RunError) -> CheckReport {
         let (policy, _) = try SubsidyRun.loadPolicy(policyPath)
-        let files: [InputFile]
-        do {
-            files = try InputDiscovery.files(for: inputs)
-        } catch {
-            throw RunError(error.message)
-        }
+        let files = try SubsidyRun.discover(inputs)
         let decoded = SubsidyRun.forEachFile(files.indices, threads: threads) { () -> Void in
         } work: { (index, _: inout Void, reader: inout ArchiveReader) -> (DecodedFile, CheckedFrames) in
             var frames = CheckedFrames()
@@ -44,11 +39,8 @@ public enum CheckRun {
         var fileChecks: [FileCheck] = []
         for (file, (result, frames)) in zip(files, decoded) {
             var check = FileCheck(
-                path: file.path, format: file.format.reportName, bytes: result.stored?.bytes ?? 0,
-                sha256: result.stored?.sha256 ?? "", error: result.error,
-                frames: result.error == nil ? result.frames : 0,
-                rejections: result.error == nil ? result.rejections : RejectionTally(),
-                vehicles: frames.vins.count, firstTs: frames.firstTs, lastTs: frames.lastTs)
+                entry: SubsidyRun.fileEntry(file, result), vehicles: frames.vins.count,
+                firstTs: frames.firstTs, lastTs: frames.lastTs)
             if result.error == nil {
                 check.framesByCommand = result.validByCommand
                 check.revisions = result.revisions

@@ -33,12 +33,7 @@ public enum ExplainRun {
         guard let vehicle = report.outcome.vehicles.first(where: { $0.vin == vin }) else {
             throw RunError("\(vin) is neither in the registry nor in the telemetry of \(request.year)")
         }
-        let files: [InputFile]
-        do {
-            files = try InputDiscovery.files(for: request.inputs)
-        } catch {
-            throw RunError(error.message)
-        }
+        let files = try SubsidyRun.discover(request.inputs)
         let failed = Set(report.files.filter { $0.error != nil }.map(\.path))
         let perFile = SubsidyRun.forEachFile(files.indices, threads: request.threads) { () -> Void in
         } work: {

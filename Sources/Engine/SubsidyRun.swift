@@ -79,12 +79,7 @@ public enum SubsidyRun {
         } catch {
             throw RunError("bad registry: \(error)")
         }
-        let files: [InputFile]
-        do {
-            files = try InputDiscovery.files(for: request.inputs)
-        } catch {
-            throw RunError(error.message)
-        }
+        let files = try discover(request.inputs)
         let settings = RunSettings(
             threads: request.threads, memoryLimit: request.memoryLimit, progress: request.progress)
         return compute(
@@ -115,19 +110,30 @@ public enum SubsidyRun {
         let reportYear = ReportYear(year, offset: policy.timezoneOffset)
         let decoded = decodeAll(files, policy: policy, year: reportYear, settings: settings)
         let measured = measure(decoded, files: files, policy: policy, year: reportYear, settings: settings)
-        let entries = zip(files, decoded).map { file, result in
-            FileEntry(
-                path: file.path, format: file.format.reportName, bytes: result.stored?.bytes ?? 0,
-                sha256: result.stored?.sha256 ?? "", error: result.error,
-                frames: result.error == nil ? result.frames : 0,
-                rejections: result.error == nil ? result.rejections : RejectionTally(),
-                skippedByCommand: result.error == nil ? result.skippedByCommand : [:])
-        }
+        let entries = zip(files, decoded).map(fileEntry)
         return Report(
             engineVersion: engineVersion, rulesVersion: rulesVersion, policyId: policy.id,
             policySHA256: policySHA256, year: year, timezoneOffset: policy.timezoneOffset,
             files: entries, exactDuplicates: measured.exact, conflictingDuplicates: measured.conflicting,
             outcome: SubsidyOutcome(figures: measured.figures, registry: registry, policy: policy))
+    }
+
+    /// A file's report entry; a failed file has no frames, rejections or skipped frames.
+    static func fileEntry(_ file: InputFile, _ result: DecodedFile) -> FileEntry {
+        let ok = result.error == nil
+        return FileEntry(
+            path: file.path, format: file.format.reportName, bytes: result.stored?.bytes ?? 0,
+            sha256: result.stored?.sha256 ?? "", error: result.error, frames: ok ? result.frames : 0,
+            rejections: ok ? result.rejections : RejectionTally(), skippedByCommand: ok ? result.skippedByCommand : [:])
+    }
+
+    /// The files named by `inputs` (SPEC 2.2); a missing input is bad usage.
+    static func discover(_ inputs: [String]) throws(RunError) -> [InputFile] {
+        do {
+            return try InputDiscovery.files(for: inputs)
+        } catch {
+            throw RunError(error.message)
+        }
     }
 
     private static func readConfiguration(_ path: String, what: String) throws(RunError) -> [UInt8] {

@@ -49,12 +49,12 @@ extension CheckReport {
                 "  \(vehicle.vin): \(vehicle.frames) frames on \(vehicle.daysWithData) day"
                 + "\(vehicle.daysWithData == 1 ? "" : "s") (\(time(vehicle.firstTs)) to \(time(vehicle.lastTs)))\n"
             out +=
-                "    hydrogen \(Units.km(vehicle.hydrogen)) km, battery \(Units.km(vehicle.battery)) km, "
-                + "not paid: gaps \(Units.km(vehicle.gap)) km, overspeed \(Units.km(vehicle.overspeed)) km, "
-                + "next to rollbacks \(Units.km(vehicle.suspect)) km\n"
-            if vehicle.rollbacks + vehicle.exactDuplicates + vehicle.conflictingDuplicates > 0 {
+                "    hydrogen \(Units.km(vehicle.distances.hydrogen)) km, battery \(Units.km(vehicle.distances.battery)) km, "
+                + "not paid: gaps \(Units.km(vehicle.distances.gap)) km, overspeed \(Units.km(vehicle.distances.overspeed)) km, "
+                + "next to rollbacks \(Units.km(vehicle.distances.suspect)) km\n"
+            if vehicle.distances.rollbacks + vehicle.exactDuplicates + vehicle.conflictingDuplicates > 0 {
                 out +=
-                    "    \(vehicle.rollbacks) rollbacks, \(vehicle.exactDuplicates) exact and "
+                    "    \(vehicle.distances.rollbacks) rollbacks, \(vehicle.exactDuplicates) exact and "
                     + "\(vehicle.conflictingDuplicates) conflicting duplicates\n"
             }
             for warning in vehicle.warnings { out += "    ! \(warning)\n" }
@@ -112,10 +112,12 @@ extension CheckReport {
                 ("vin", .string(vehicle.vin.description)), ("frames", .int(vehicle.frames)),
                 ("days_with_data", .int(vehicle.daysWithData)),
                 ("first_ts", time(vehicle.firstTs)), ("last_ts", time(vehicle.lastTs)),
-                ("hydrogen_km", .number(Units.km(vehicle.hydrogen))),
-                ("battery_km", .number(Units.km(vehicle.battery))),
-                ("gap_km", .number(Units.km(vehicle.gap))), ("overspeed_km", .number(Units.km(vehicle.overspeed))),
-                ("suspect_km", .number(Units.km(vehicle.suspect))), ("odometer_rollbacks", .int(vehicle.rollbacks)),
+                ("hydrogen_km", .number(Units.km(vehicle.distances.hydrogen))),
+                ("battery_km", .number(Units.km(vehicle.distances.battery))),
+                ("gap_km", .number(Units.km(vehicle.distances.gap))),
+                ("overspeed_km", .number(Units.km(vehicle.distances.overspeed))),
+                ("suspect_km", .number(Units.km(vehicle.distances.suspect))),
+                ("odometer_rollbacks", .int(vehicle.distances.rollbacks)),
                 ("exact_duplicates", .int(vehicle.exactDuplicates)),
                 ("conflicting_duplicates", .int(vehicle.conflictingDuplicates)),
                 ("warnings", .array(vehicle.warnings.map { .string($0) })),

@@ -2,25 +2,14 @@ import Figures
 import Frames
 import Timelines
 
-/// What `check` says of one input file.
+/// What `check` says of one input file: its report entry (status, frames, rejections) and more.
+@dynamicMemberLookup
 public struct FileCheck: Sendable {
-    /// The path as reported.
-    public var path: String
-    /// `csv` or `gbt32960`.
-    public var format: String
-    /// Size as stored.
-    public var bytes: Int64
-    /// SHA-256 as stored.
-    public var sha256: String
-    /// Why the file cannot be used, `nil` when it can.
-    public var error: String?
-    /// Valid frames.
-    public var frames: Int
-    /// Rejected rows by reason, with samples.
-    public var rejections: RejectionTally
+    /// The file's entry, as `report.json` would list it.
+    public var entry: FileEntry
     /// Distinct vehicles in the file.
     public var vehicles: Int
-    /// Earliest and latest frame time.
+    /// Earliest frame time.
     public var firstTs: Int64?
     /// Latest frame time.
     public var lastTs: Int64?
@@ -30,21 +19,15 @@ public struct FileCheck: Sendable {
     public var revisions: [Int: Int] = [:]
 
     /// Creates a file check.
-    public init(
-        path: String, format: String, bytes: Int64, sha256: String, error: String?, frames: Int,
-        rejections: RejectionTally, vehicles: Int, firstTs: Int64?, lastTs: Int64?
-    ) {
-        self.path = path
-        self.format = format
-        self.bytes = bytes
-        self.sha256 = sha256
-        self.error = error
-        self.frames = frames
-        self.rejections = rejections
+    public init(entry: FileEntry, vehicles: Int, firstTs: Int64?, lastTs: Int64?) {
+        self.entry = entry
         self.vehicles = vehicles
         self.firstTs = firstTs
         self.lastTs = lastTs
     }
+
+    /// The entry's fields (`path`, `format`, `error`, `frames`, `rejections`, …).
+    public subscript<Value>(dynamicMember keyPath: KeyPath<FileEntry, Value>) -> Value { entry[keyPath: keyPath] }
 }
 
 /// What `check` says of one vehicle over all its data: distances by class (SPEC 3.3) and
@@ -60,18 +43,8 @@ public struct VehicleCheck: Sendable {
     public var firstTs: Int64?
     /// Last frame time.
     public var lastTs: Int64?
-    /// Distance by class, tenths of a km.
-    public var hydrogen: Int64 = 0
-    /// Battery distance.
-    public var battery: Int64 = 0
-    /// Excluded: gaps.
-    public var gap: Int64 = 0
-    /// Excluded: overspeed.
-    public var overspeed: Int64 = 0
-    /// Excluded: next to a rollback.
-    public var suspect: Int64 = 0
-    /// Odometer rollbacks.
-    public var rollbacks = 0
+    /// Distance by class and rollbacks over all the data (its per-year fields are not used).
+    public var distances = VehicleYear()
     /// Exact duplicates.
     public var exactDuplicates = 0
     /// Conflicting duplicates.
@@ -97,22 +70,19 @@ public struct VehicleCheck: Sendable {
             let a = readings[index]
             let b = readings[index + 1]
             let dd = Int64(b.odometer) - Int64(a.odometer)
+            distances.book(intervalClass, dd: dd)
             switch intervalClass {
             case .rollback:
-                rollbacks += 1
                 if firstRollback == nil { firstRollback = b.ts }
             case .gap:
-                gap += dd
                 let day = CivilTime.localDay(b.ts, offset: offset)
                 gapsByDay[day, default: (0, 0)].count += 1
                 gapsByDay[day, default: (0, 0)].tenths += dd
             case .overspeed:
-                overspeed += dd
                 overspeedCount += 1
                 if firstOverspeed == nil { firstOverspeed = b.ts }
-            case .battery: battery += dd
-            case .hydrogen: hydrogen += dd
-            case .suspect: suspect += dd
+            case .battery, .hydrogen, .suspect:
+                break
             }
         }
         let time = { (ts: Int64) in CivilTime.rfc3339(ts, offset: offset) }
@@ -125,21 +95,22 @@ public struct VehicleCheck: Sendable {
                     + "on \(dateText) lost \(Units.km(entry.tenths)) km")
         }
         if worstGapDays.count > 5 {
-            warnings.append("gaps lost distance on \(worstGapDays.count - 5) more day(s); \(Units.km(gap)) km in all")
+            warnings.append(
+                "gaps lost distance on \(worstGapDays.count - 5) more day(s); \(Units.km(distances.gap)) km in all")
         }
         if let firstRollback {
             warnings.append(
-                "\(rollbacks) odometer rollback\(rollbacks == 1 ? "" : "s") (first at \(time(firstRollback))): "
-                    + "the \(Units.km(suspect)) km next to them are not paid")
+                "\(distances.rollbacks) odometer rollback\(distances.rollbacks == 1 ? "" : "s") (first at \(time(firstRollback))): "
+                    + "the \(Units.km(distances.suspect)) km next to them are not paid")
         }
         if let firstOverspeed {
             warnings.append(
                 "\(overspeedCount) interval\(overspeedCount == 1 ? "" : "s") faster than \(limits.maxSpeedKmh) km/h "
-                    + "(first at \(time(firstOverspeed))): \(Units.km(overspeed)) km not paid")
+                    + "(first at \(time(firstOverspeed))): \(Units.km(distances.overspeed)) km not paid")
         }
-        if battery > 0 && battery * 10 >= (battery + hydrogen) {
+        if distances.battery > 0 && distances.battery * 10 >= (distances.battery + distances.hydrogen) {
             warnings.append(
-                "\(Units.km(battery)) km driven without the fuel cell on (below the policy's threshold "
+                "\(Units.km(distances.battery)) km driven without the fuel cell on (below the policy's threshold "
                     + "current at either end): not paid as hydrogen distance")
         }
         if conflictingDuplicates > 0 {

@@ -33,23 +33,10 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "What to print: text (for people) or json (schema h2fleet.check/1).")
     var format: Format = .text
 
-    @Option(help: ArgumentHelp("Worker threads (default: the number of processors).", valueName: "n"))
-    var threads: Int?
-
-    @Argument(help: ArgumentHelp("Telemetry files or directories.", valueName: "input"))
-    var inputs: [String] = []
-
-    func validate() throws {
-        if inputs.isEmpty { throw ValidationError("at least one INPUT (file or directory) is required") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        for input in inputs where !FileManager.default.fileExists(atPath: input) {
-            throw ValidationError("input does not exist: \(input)")
-        }
-    }
+    @OptionGroup var input: InputOptions
 
     func run() throws {
-        let report = try CheckRun.run(
-            inputs: inputs, policyPath: policy, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let report = try CheckRun.run(inputs: input.inputs, policyPath: policy, threads: input.threadCount)
         let text = format == .json ? report.json() : report.text()
         FileHandle.standardOutput.write(Data(text.utf8))
         if report.hasFailedInputs { throw ExitCode(3) }

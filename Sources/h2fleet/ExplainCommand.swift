@@ -22,14 +22,7 @@ struct ExplainCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Policy TOML file (default: the built-in Daxing 2022 policy).", valueName: "file"))
-    var policy: String?
-
-    @Option(help: ArgumentHelp("Vehicle registry CSV with columns vin, operator, class.", valueName: "file"))
-    var registry: String
-
-    @Option(help: ArgumentHelp("Report year.", valueName: "year"))
-    var year: Int
+    @OptionGroup var rules: RulesOptions
 
     @Option(help: ArgumentHelp("The vehicle to explain.", valueName: "vin"))
     var vin: String
@@ -37,24 +30,12 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How many of the largest excluded intervals to show.", valueName: "n"))
     var largest = 10
 
-    @Option(help: ArgumentHelp("Worker threads (default: the number of processors).", valueName: "n"))
-    var threads: Int?
-
-    @Argument(help: ArgumentHelp("Telemetry files or directories.", valueName: "input"))
-    var inputs: [String] = []
-
-    func validate() throws {
-        if inputs.isEmpty { throw ValidationError("at least one INPUT (file or directory) is required") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        for input in inputs where !FileManager.default.fileExists(atPath: input) {
-            throw ValidationError("input does not exist: \(input)")
-        }
-    }
+    @OptionGroup var input: InputOptions
 
     func run() throws {
         let request = SubsidyRequest(
-            policyPath: policy, registryPath: registry, year: year, inputs: inputs,
-            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            policyPath: rules.policy, registryPath: rules.registry, year: rules.year, inputs: input.inputs,
+            threads: input.threadCount)
         let explanation = try ExplainRun.run(request, vin: vin)
         FileHandle.standardOutput.write(Data(explanation.text(largest: largest).utf8))
     }

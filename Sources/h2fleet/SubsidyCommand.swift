@@ -39,14 +39,7 @@ struct SubsidyCommand: ParsableCommand {
         case table, json, csv
     }
 
-    @Option(help: ArgumentHelp("Policy TOML file (default: the built-in Daxing 2022 policy).", valueName: "file"))
-    var policy: String?
-
-    @Option(help: ArgumentHelp("Vehicle registry CSV with columns vin, operator, class.", valueName: "file"))
-    var registry: String
-
-    @Option(help: ArgumentHelp("Report year (one of the policy's programme years).", valueName: "year"))
-    var year: Int
+    @OptionGroup var rules: RulesOptions
 
     @Option(
         help: ArgumentHelp(
@@ -57,9 +50,6 @@ struct SubsidyCommand: ParsableCommand {
     @Option(help: "What to print: table (summary), json (report.json) or csv (vehicles.csv).")
     var format: Format = .table
 
-    @Option(help: ArgumentHelp("Worker threads (default: the number of processors).", valueName: "n"))
-    var threads: Int?
-
     @Option(
         help: ArgumentHelp(
             "Memory budget in MiB for merging vehicles whose data overlaps in time (late or shuffled files); "
@@ -69,20 +59,10 @@ struct SubsidyCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Show a progress bar on standard error when it is a terminal.")
     var progress = true
 
-    @Argument(help: ArgumentHelp("Telemetry files or directories.", valueName: "input"))
-    var inputs: [String] = []
+    @OptionGroup var input: InputOptions
 
     func validate() throws {
-        if inputs.isEmpty { throw ValidationError("at least one INPUT (file or directory) is required") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if memoryLimit < 16 { throw ValidationError("--memory-limit must be at least 16 (MiB)") }
-        for input in inputs where !FileManager.default.fileExists(atPath: input) {
-            var isLink = false
-            if let attributes = try? FileManager.default.attributesOfItem(atPath: input) {
-                isLink = attributes[.type] as? FileAttributeType == .typeSymbolicLink
-            }
-            if !isLink { throw ValidationError("input does not exist: \(input)") }
-        }
     }
 
     func run() throws {
@@ -90,9 +70,8 @@ struct SubsidyCommand: ParsableCommand {
         var onProgress: (@Sendable (Engine.Progress) -> Void)?
         if let bar { onProgress = { bar.update($0) } }
         let request = SubsidyRequest(
-            policyPath: policy, registryPath: registry, year: year, inputs: inputs,
-            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-            memoryLimit: memoryLimit << 20, progress: onProgress)
+            policyPath: rules.policy, registryPath: rules.registry, year: rules.year, inputs: input.inputs,
+            threads: input.threadCount, memoryLimit: memoryLimit << 20, progress: onProgress)
         let report: Report
         do {
             report = try SubsidyRun.run(request)

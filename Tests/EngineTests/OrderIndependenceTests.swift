@@ -6,19 +6,6 @@ import Synchronization
 import TestSupport
 import Testing
 
-/// A small deterministic random number generator.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Telemetry rows for a few vehicles with the faults SPEC 3 handles: gaps, spikes, rollbacks,
 /// duplicates (exact and conflicting), fuel cell off, malformed rows.
 func fleetRows(seed: UInt64) -> [String] {

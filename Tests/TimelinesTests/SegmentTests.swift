@@ -1,5 +1,6 @@
 import Figures
 import Frames
+import TestSupport
 import Testing
 import Timelines
 

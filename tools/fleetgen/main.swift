@@ -2,6 +2,7 @@
 //
 // The same options give the same files. See `fleetgen --help`.
 import Foundation
+import Frames
 
 struct Options {
     var out = "fleet"
@@ -156,15 +157,8 @@ func appendInt(_ value: Int, to out: inout [UInt8], width: Int = 0) {
 
 /// Civil date from days since 1970-01-01.
 func civil(_ days: Int) -> (Int, Int, Int) {
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    let date = CivilTime.date(fromDays: days)
+    return (date.year, date.month, date.day)
 }
 
 func appendTimestamp(_ ts: Int, form: String, to out: inout [UInt8]) {
