@@ -93,6 +93,40 @@ struct CaptureDecoderTests {
     }
 
     @Test(
+        "2025 block layouts: alarm with its fifth list, pack voltages, temperatures, supercapacitor, engine, location")
+    func layouts2025() {
+        let motors: [UInt8] = [0x02, 1] + [UInt8](repeating: 0, count: 10)  // 1 motor of 10 bytes
+        let system: [UInt8] = [0x03] + [UInt8](repeating: 0, count: 12)  // no current here
+        let engine: [UInt8] = [0x04, 0, 0]
+        let location: [UInt8] = [0x05] + [UInt8](repeating: 0, count: 10)
+        let alarm: [UInt8] = [0x06, 1, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4, 0, 2, 7, 7, 8, 8]  // 5 lists, last of 2-byte codes
+        let packs: [UInt8] = [0x07, 1, 0, 0, 0, 0, 0, 0, 2, 1, 1, 2, 2]  // N = 2 at offset 5: 7 + 4 bytes
+        let temperatures: [UInt8] = [0x08, 2, 1, 0xFF, 0xFF, 2, 0, 1, 0x40]  // sentinel N, then N = 1
+        let supercapacitor: [UInt8] = [0x32] + [UInt8](repeating: 0, count: 18)
+        let data =
+            Capture.time() + motors + system + engine + location + alarm + packs + temperatures + supercapacitor
+            + Capture.stacks2025([88]) + Capture.vehicle(5150, revision2025: true)
+        let (decoder, frames) = Capture.decode(Capture.frame(revision2025: true, data: data))
+        #expect(decoder.rejections.total == 0)
+        #expect(frames.map(\.odometer) == [5150])
+        #expect(frames.map(\.current) == [88])
+    }
+
+    @Test("2016 layouts: engine, location, extreme values, alarm; a block cut short is malformed_frame")
+    func layouts2016() {
+        let blocks: [UInt8] =
+            [0x04, 0, 0, 0, 0, 0] + [0x05] + [UInt8](repeating: 0, count: 9)
+            + [0x06] + [UInt8](repeating: 0, count: 14)
+        let (_, frames) = Capture.decode(Capture.frame(data: Capture.time() + blocks + Capture.vehicle(61)))
+        #expect(frames.map(\.odometer) == [61])
+        // The vehicle block needs 20 bytes; 19 remain.
+        let short = Capture.time() + Array(Capture.vehicle(61).dropLast())
+        #expect(
+            Capture.decode(Capture.frame(data: short)).0.rejections.counts[RejectionReason.malformedFrame.rawValue] == 1
+        )
+    }
+
+    @Test(
         "rejection reasons in SPEC 9.2's order",
         arguments: [
             (Capture.frame(encryption: 0x03, data: Capture.time() + Capture.vehicle(1)), RejectionReason.encrypted),
