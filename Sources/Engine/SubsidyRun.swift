@@ -186,59 +186,6 @@ public struct Progress: Sendable {
     public var frames: Int
 }
 
-/// What decoding one file produced.
-struct DecodedFile: Sendable {
-    var stored: StoredFile?
-    var error: String?
-    var frames = 0
-    var rejections = RejectionTally()
-    var skippedByCommand: [UInt8: Int] = [:]
-    var validByCommand: [UInt8: Int] = [:]
-    var revisions: [Int: Int] = [:]
-    var segments: [(vin: Vin, segment: Segment)] = []
-}
-
-/// Bytes of one file → its format's decoder → the caller's frame sink, which it points to only
-/// while `SubsidyRun.decode` runs.
-struct DecodingSink<Decoder: TelemetryDecoder, Frames: FrameSink>: ByteSink {
-    var decoder: Decoder
-    let frames: UnsafeMutablePointer<Frames>
-
-    mutating func consume(_ bytes: UnsafeRawBufferPointer) {
-        decoder.consume(bytes, into: &frames.pointee)
-    }
-}
-
-/// A frame sink that keeps the frames of some vehicles only, per worker: a file's frames are
-/// staged and kept only when the whole file has been read (SPEC 2.2).
-struct SelectedFrames: FrameSink {
-    /// The wanted vehicles; their index in this table is their slot in `readings`.
-    let wanted: VinTable
-    /// Kept readings per wanted vehicle, from the files this worker finished.
-    var readings: [[Reading]]
-    /// The current file's frames: (vehicle slot, reading).
-    var staged: [(Int, Reading)] = []
-
-    init(wanted: VinTable) {
-        self.wanted = wanted
-        readings = [[Reading]](repeating: [], count: wanted.vins.count)
-    }
-
-    mutating func accept(_ frame: Frame) {
-        if let slot = wanted.lookup(frame.vin) {
-            staged.append((slot, Reading(ts: frame.ts, odometer: frame.odometer, current: frame.current)))
-        }
-    }
-
-    /// Keeps (or, for a failed file, drops) the current file's frames.
-    mutating func endFile(keep: Bool) {
-        if keep {
-            for (slot, reading) in staged { readings[slot].append(reading) }
-        }
-        staged.removeAll(keepingCapacity: true)
-    }
-}
-
 extension SubsidyRun {
     /// Decodes every file, `threads` at a time, into segments; results are in the order of `files`.
     static func decodeAll(_ files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings)
@@ -276,101 +223,6 @@ extension SubsidyRun {
         var results = [DecodedFile?](repeating: nil, count: files.count)
         for (position, index) in order.enumerated() { results[index] = inOrder[position] }
         return results.map { $0! }
-    }
-
-    /// Reads and decodes one file into `frames` with the decoder its format needs (SPEC 2.2);
-    /// on failure the frames it gave `frames` must be dropped.
-    static func decode<Frames: FrameSink>(
-        _ file: InputFile, with reader: inout ArchiveReader, into frames: inout Frames,
-        localOffset: Int, readAhead: Bool = false
-    ) -> DecodedFile {
-        switch file.format {
-        case .csv:
-            decode(file, CSVDecoder(localOffset: localOffset), with: &reader, into: &frames, readAhead: readAhead)
-        case .gbt32960:
-            decode(file, CaptureDecoder(), with: &reader, into: &frames, readAhead: readAhead)
-        case .gbt32960Hex:
-            decode(file, HexCaptureDecoder(), with: &reader, into: &frames, readAhead: readAhead)
-        }
-    }
-
-    static func decode<Decoder: TelemetryDecoder, Frames: FrameSink>(
-        _ file: InputFile, _ decoder: Decoder, with reader: inout ArchiveReader, into frames: inout Frames,
-        readAhead: Bool
-    ) -> DecodedFile {
-        withUnsafeMutablePointer(to: &frames) { pointer in
-            var sink = DecodingSink(decoder: decoder, frames: pointer)
-            var result = DecodedFile()
-            let (stored, error) = readAhead ? ReadAhead.read(file, into: &sink) : reader.read(file, into: &sink)
-            result.stored = stored
-            if let error {
-                result.error = error.message
-                return result
-            }
-            sink.decoder.finish(into: &pointer.pointee)
-            if let failure = sink.decoder.failure {
-                result.error = failure
-                return result
-            }
-            result.frames = sink.decoder.frames
-            result.rejections = sink.decoder.rejections
-            result.skippedByCommand = sink.decoder.skippedByCommand
-            result.validByCommand = sink.decoder.validByCommand
-            result.revisions = sink.decoder.revisions
-            return result
-        }
-    }
-
-    /// Runs `work` over `indices` on `threads` workers, each with its own state and archive
-    /// reader; results are in the order of `indices`.
-    static func forEachFile<State, Result: Sendable>(
-        _ indices: Range<Int>, threads: Int, state makeState: @Sendable () -> State,
-        work: @Sendable (Int, inout State, inout ArchiveReader) -> Result
-    ) -> [Result] {
-        forEachFile(indices, threads: threads, state: makeState, work: work, finish: { _ in }).results
-    }
-
-    /// Runs `work` over `indices` on `threads` workers, each with its own state and archive
-    /// reader; returns the results in the order of `indices` and what `finish` made of each
-    /// worker's final state.
-    static func forEachFile<State, Result: Sendable, Summary: Sendable>(
-        _ indices: Range<Int>, threads: Int, state makeState: @Sendable () -> State,
-        work: @Sendable (Int, inout State, inout ArchiveReader) -> Result,
-        finish: @Sendable (consuming State) -> Summary
-    ) -> (results: [Result], summaries: [Summary]) {
-        let next = Atomic<Int>(indices.lowerBound)
-        let results = Mutex([Result?](repeating: nil, count: indices.count))
-        let workers = max(1, min(threads, indices.count))
-        let summaries = Mutex([Summary?](repeating: nil, count: workers))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var reader = ArchiveReader()
-            var state = makeState()
-            while true {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                if index >= indices.upperBound { break }
-                let result = work(index, &state, &reader)
-                results.withLock { $0[index - indices.lowerBound] = result }
-            }
-            let summary = finish(state)
-            summaries.withLock { $0[worker] = summary }
-        }
-        return (results.withLock { $0.map { $0! } }, summaries.withLock { $0.map { $0! } })
-    }
-
-    /// Runs `body` for `0..<count` on `threads` workers; results in index order.
-    static func parallelMap<Result: Sendable>(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Result) -> [Result]
-    {
-        let next = Atomic<Int>(0)
-        let results = Mutex([Result?](repeating: nil, count: count))
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
-            while true {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                if index >= count { break }
-                let result = body(index)
-                results.withLock { $0[index] = result }
-            }
-        }
-        return results.withLock { $0.map { $0! } }
     }
 
     /// Joins each vehicle's segments; vehicles whose segments overlap in time are merged frame by
@@ -426,44 +278,6 @@ extension SubsidyRun {
             }
         }
         return (figures, exact, conflicting)
-    }
-
-    /// Re-reads `fileIndices` and merges the frames of `vins` exactly (SPEC 3.1, 3.2), both
-    /// the reading and the per-vehicle merging on all workers.
-    static func mergeExactly(
-        _ vins: Set<Vin>, from fileIndices: Set<Int>, files: [InputFile], policy: Policy,
-        year: ReportYear, settings: RunSettings
-    )
-        -> [Vin: (figures: VehicleYear, exact: Int, conflicting: Int)]
-    {
-        var wanted = VinTable()
-        for vin in vins.sorted() { _ = wanted.index(of: vin) }
-        let table = wanted
-        let order = fileIndices.sorted()
-        let (_, perWorker) = forEachFile(order.indices, threads: settings.threads) {
-            SelectedFrames(wanted: table)
-        } work: { (position, frames: inout SelectedFrames, reader: inout ArchiveReader) -> Bool in
-            let result = decode(
-                files[order[position]], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
-            frames.endFile(keep: result.error == nil)
-            return result.error == nil
-        } finish: { frames in
-            frames.readings
-        }
-        let measured = parallelMap(table.vins.count, threads: settings.threads) { slot in
-            var readings: [Reading] = []
-            readings.reserveCapacity(perWorker.reduce(0) { $0 + $1[slot].count })
-            for worker in perWorker { readings.append(contentsOf: worker[slot]) }
-            let timeline = Timeline(vin: table.vins[slot], readings: readings)
-            return (
-                VehicleYear(timeline, year: year, limits: policy.limits),
-                timeline.duplicates.reduce(0) { $0 + $1.exact },
-                timeline.duplicates.reduce(0) { $0 + $1.conflicting }
-            )
-        }
-        var merged: [Vin: (figures: VehicleYear, exact: Int, conflicting: Int)] = [:]
-        for (slot, vin) in table.vins.enumerated() { merged[vin] = measured[slot] }
-        return merged
     }
 
     static func fileSize(_ path: String) -> Int64 {

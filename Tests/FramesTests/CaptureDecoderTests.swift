@@ -99,7 +99,8 @@ struct CaptureDecoderTests {
         let system: [UInt8] = [0x03] + [UInt8](repeating: 0, count: 12)  // no current here
         let engine: [UInt8] = [0x04, 0, 0]
         let location: [UInt8] = [0x05] + [UInt8](repeating: 0, count: 10)
-        let alarm: [UInt8] = [0x06, 1, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4, 0, 2, 7, 7, 8, 8]  // 5 lists, last of 2-byte codes
+        // Alarm: 5 fixed bytes, then 5 lists (counts 0, 0, 1, 0, 2), the last of 2-byte codes.
+        let alarm: [UInt8] = [0x06, 1, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4, 0, 2, 7, 7, 8, 8]
         let packs: [UInt8] = [0x07, 1, 0, 0, 0, 0, 0, 0, 2, 1, 1, 2, 2]  // N = 2 at offset 5: 7 + 4 bytes
         let temperatures: [UInt8] = [0x08, 2, 1, 0xFF, 0xFF, 2, 0, 1, 0x40]  // sentinel N, then N = 1
         let supercapacitor: [UInt8] = [0x32] + [UInt8](repeating: 0, count: 18)
