@@ -14,7 +14,14 @@ func decode(_ text: String, pieceSize: Int = 1 << 20) -> (CSVDecoder, [Frame]) {
 }
 
 func decode(bytes: [UInt8], pieceSize: Int = 1 << 20) -> (CSVDecoder, [Frame]) {
-    var decoder = CSVDecoder(localOffset: 8 * 3600)
+    decodeInPieces(CSVDecoder(localOffset: 8 * 3600), bytes, pieceSize: pieceSize)
+}
+
+/// Feeds `bytes` to `decoder` in pieces of `pieceSize` bytes, then finishes it.
+func decodeInPieces<Decoder: TelemetryDecoder>(_ decoder: Decoder, _ bytes: [UInt8], pieceSize: Int) -> (
+    Decoder, [Frame]
+) {
+    var decoder = decoder
     var sink = Frames()
     bytes.withUnsafeBytes { buffer in
         var start = 0

@@ -8,18 +8,7 @@ typealias Capture = CaptureBytes
 extension CaptureBytes {
     /// Decodes `bytes` (fed in pieces of `piece` bytes).
     static func decode(_ bytes: [UInt8], piece: Int = 1 << 20) -> (CaptureDecoder, [Frame]) {
-        var decoder = CaptureDecoder()
-        var sink = Frames()
-        bytes.withUnsafeBytes { buffer in
-            var start = 0
-            while start < buffer.count {
-                let end = min(buffer.count, start + piece)
-                decoder.consume(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), into: &sink)
-                start = end
-            }
-        }
-        decoder.finish(into: &sink)
-        return (decoder, sink.all)
+        decodeInPieces(CaptureDecoder(), bytes, pieceSize: piece)
     }
 }
 
