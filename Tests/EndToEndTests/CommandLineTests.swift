@@ -157,6 +157,27 @@ struct CommandLineTests {
         return String(result.stdout.prefix(64))
     }
 
+    @Test("failed inputs read ahead (fewer files than threads) give the same report as one thread")
+    func readAheadWithFailures() throws {
+        let folder = TestPaths.conformance.appendingPathComponent("12_failed_inputs")
+        let out = TemporaryFolder()
+        defer { out.remove() }
+        var reports: [String] = []
+        for threads in ["1", "8"] {
+            let result = try runH2fleet(
+                [
+                    "subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025",
+                    "--threads", threads, "--out", out.path(threads), "telemetry",
+                ],
+                in: folder)
+            #expect(result.status == 3)
+            reports.append(
+                try String(contentsOf: URL(fileURLWithPath: out.path(threads) + "/report.json"), encoding: .utf8))
+        }
+        #expect(reports[0] == reports[1])
+        #expect(reports[0].contains("\"status\": \"failed\""))
+    }
+
     @Test("help explains the subsidy command")
     func help() throws {
         let result = try runH2fleet(["subsidy", "--help"])
