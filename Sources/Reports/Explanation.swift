@@ -137,7 +137,7 @@ public struct Explanation: Sendable {
             "total", Units.km(figures.hydrogen), Units.km(figures.battery), Units.km(figures.gap),
             Units.km(figures.overspeed), Units.km(figures.suspect), String(figures.rollbacks),
         ])
-        out += Explanation.table(rows)
+        out += TextTable.render(rows, indent: "  ")
         let excluded = intervals.filter { $0.intervalClass != .hydrogen && $0.intervalClass != .battery }
             .sorted {
                 let left = abs(Int64($0.to.odometer) - Int64($0.from.odometer))
@@ -158,14 +158,4 @@ public struct Explanation: Sendable {
         return out
     }
 
-    static func table(_ rows: [[String]]) -> String {
-        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            "  "
-                + row.enumerated().map { column, text in
-                    let padding = String(repeating: " ", count: widths[column] - text.count)
-                    return column == 0 ? text + padding : padding + text
-                }.joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
-    }
 }

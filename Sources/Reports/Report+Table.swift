@@ -34,17 +34,7 @@ extension Report {
         rows.append([
             "TOTAL", String(totals.vehicles), Units.km(totals.hydrogen), "", "", Units.yuan(totals.subsidyFen),
         ])
-        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for (index, row) in rows.enumerated() {
-            if index == rows.count - 1 {
-                out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
-            }
-            let cells = row.enumerated().map { column, text in
-                let padding = String(repeating: " ", count: widths[column] - text.count)
-                return column == 0 ? text + padding : padding + text
-            }
-            out += cells.joined(separator: "  ") + "\n"
-        }
+        out += TextTable.render(rows, ruleBeforeLast: true)
         let statuses = Dictionary(grouping: outcome.vehicles, by: \.status.rawValue).mapValues(\.count)
         out +=
             "\nVehicles: "
