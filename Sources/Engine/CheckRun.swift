@@ -8,13 +8,11 @@ import Timelines
 /// Collects one file's frames and what `check` says of the file: its vehicles and time range.
 struct CheckedFrames: FrameSink {
     var collector = FrameCollector()
-    var vins = Set<Vin>()
     var firstTs: Int64?
     var lastTs: Int64?
 
     mutating func accept(_ frame: Frame) {
         collector.accept(frame)
-        vins.insert(frame.vin)
         firstTs = min(firstTs ?? frame.ts, frame.ts)
         lastTs = max(lastTs ?? frame.ts, frame.ts)
     }
@@ -39,7 +37,7 @@ public enum CheckRun {
         var fileChecks: [FileCheck] = []
         for (file, (result, frames)) in zip(files, decoded) {
             var check = FileCheck(
-                entry: SubsidyRun.fileEntry(file, result), vehicles: frames.vins.count,
+                entry: SubsidyRun.fileEntry(file, result), vehicles: frames.collector.vins.count,
                 firstTs: frames.firstTs, lastTs: frames.lastTs)
             if result.error == nil {
                 check.framesByCommand = result.validByCommand

@@ -29,37 +29,29 @@ public struct Reading: Sendable, Hashable, Comparable {
 ///
 /// One collector per file, so that a failed file's frames can be dropped whole (SPEC 2.2).
 public struct FrameCollector: FrameSink, Sendable {
-    private var slots: [Vin: Int] = [:]
-    /// The vehicles seen, in order of first appearance.
-    public private(set) var vins: [Vin] = []
+    private var table = VinTable()
     /// The readings of `vins[i]`, in arrival order.
     public private(set) var readings: [[Reading]] = []
+
+    /// The vehicles seen, in order of first appearance.
+    public var vins: [Vin] { table.vins }
 
     /// An empty collector.
     public init() {}
 
     /// Adds one frame to its vehicle's readings.
     public mutating func accept(_ frame: Frame) {
-        let reading = Reading(ts: frame.ts, odometer: frame.odometer, current: frame.current)
-        if let slot = slots[frame.vin] {
-            readings[slot].append(reading)
-        } else {
-            slots[frame.vin] = vins.count
-            vins.append(frame.vin)
-            readings.append([reading])
-        }
+        let slot = table.index(of: frame.vin)
+        if slot == readings.count { readings.append([]) }
+        readings[slot].append(Reading(ts: frame.ts, odometer: frame.odometer, current: frame.current))
     }
 
     /// Adds all of `other`'s readings.
     public mutating func merge(_ other: consuming FrameCollector) {
         for (position, vin) in other.vins.enumerated() {
-            if let slot = slots[vin] {
-                readings[slot].append(contentsOf: other.readings[position])
-            } else {
-                slots[vin] = vins.count
-                vins.append(vin)
-                readings.append(other.readings[position])
-            }
+            let slot = table.index(of: vin)
+            if slot == readings.count { readings.append([]) }
+            readings[slot].append(contentsOf: other.readings[position])
         }
     }
 }
