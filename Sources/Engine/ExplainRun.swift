@@ -28,17 +28,21 @@ public enum ExplainRun {
         guard let vin = Vin(text) else {
             throw RunError("'\(text)' is not a VIN (17 characters of 0-9 and A-Z without I, O, Q)")
         }
-        let (policy, _) = try SubsidyRun.loadPolicy(request.policyPath)
-        let report = try SubsidyRun.run(request)
+        let prepared = try SubsidyRun.prepare(request)
+        let policy = prepared.policy
+        let files = prepared.files
+        let report = SubsidyRun.compute(
+            files: files, policy: policy, policySHA256: prepared.policySHA256, registry: prepared.registry,
+            year: request.year, settings: RunSettings(threads: request.threads, memoryLimit: request.memoryLimit))
         guard let vehicle = report.outcome.vehicles.first(where: { $0.vin == vin }) else {
             throw RunError("\(vin) is neither in the registry nor in the telemetry of \(request.year)")
         }
-        let files = try SubsidyRun.discover(request.inputs)
-        let failed = Set(report.files.filter { $0.error != nil }.map(\.path))
+        // report.files is in the order of `files`: a file that failed is not read again.
+        let failed = report.files.map { $0.error != nil }
         let perFile = SubsidyRun.forEachFile(files.indices, threads: request.threads) { () -> Void in
         } work: {
             (index, _: inout Void, reader: inout ArchiveReader) -> [(reading: Reading, file: Int, position: Int64)] in
-            guard !failed.contains(files[index].path) else { return [] }
+            guard !failed[index] else { return [] }
             var frames = SourcedFrames(wanted: vin, file: index)
             let result = SubsidyRun.decode(
                 files[index], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
@@ -52,7 +56,7 @@ public enum ExplainRun {
         }
         var kept: [(reading: Reading, file: Int, position: Int64)] = []
         for frame in sorted where kept.last?.reading.ts != frame.reading.ts { kept.append(frame) }
-        let timeline = Timeline(vin: vin, readings: kept.map(\.reading))
+        let timeline = Timeline(vin: vin, sortedReadings: kept.map(\.reading)[...])
         let year = ReportYear(request.year, offset: policy.timezoneOffset)
         let source = { (index: Int) in FrameSource(path: files[kept[index].file].path, position: kept[index].position) }
         var intervals: [ExplainedInterval] = []

@@ -65,6 +65,25 @@ public enum SubsidyRun {
     /// - Throws: `RunError` for a bad policy, registry, year or a missing input, before any
     ///   telemetry is read. Failed inputs do not throw: they are in the report.
     public static func run(_ request: SubsidyRequest) throws(RunError) -> Report {
+        let prepared = try prepare(request)
+        let settings = RunSettings(
+            threads: request.threads, memoryLimit: request.memoryLimit, progress: request.progress)
+        return compute(
+            files: prepared.files, policy: prepared.policy, policySHA256: prepared.policySHA256,
+            registry: prepared.registry, year: request.year, settings: settings)
+    }
+
+    /// What a run needs before any telemetry is read.
+    struct Prepared {
+        var policy: Policy
+        var policySHA256: String
+        var registry: Registry
+        var files: [InputFile]
+    }
+
+    /// Loads the policy and registry, checks the year and discovers the input files.
+    /// - Throws: `RunError` for a bad policy, registry, year or a missing input.
+    static func prepare(_ request: SubsidyRequest) throws(RunError) -> Prepared {
         let (policy, policySHA) = try loadPolicy(request.policyPath)
         guard policy.years.contains(request.year) else {
             throw RunError(
@@ -79,12 +98,8 @@ public enum SubsidyRun {
         } catch {
             throw RunError("bad registry: \(error)")
         }
-        let files = try discover(request.inputs)
-        let settings = RunSettings(
-            threads: request.threads, memoryLimit: request.memoryLimit, progress: request.progress)
-        return compute(
-            files: files, policy: policy, policySHA256: policySHA, registry: registry,
-            year: request.year, settings: settings)
+        return Prepared(
+            policy: policy, policySHA256: policySHA, registry: registry, files: try discover(request.inputs))
     }
 
     /// Reads `path` (or the built-in text) and validates it as a policy.
