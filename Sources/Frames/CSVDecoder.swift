@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Decodes CSV telemetry (SPEC 2.1, format `csv` version 1) from a stream of bytes.
 ///
 /// Feed it the file's bytes in pieces with `consume`, then call `finish`. Valid frames go to a
@@ -23,6 +29,10 @@ public struct CSVDecoder {
     private var timestamps: TimestampParser
     /// Parses VINs, remembering recent ones.
     private var vins = VinCache()
+    /// Whether the header is exactly the required columns in their usual order, so that rows
+    /// can go through `usualRows`.
+    private var usualLayout = false
+    private var usualRows: UsualRowDecoder
 
     /// Why the file cannot be decoded (header problems); `nil` while it can.
     public private(set) var failure: String?
@@ -36,11 +46,66 @@ public struct CSVDecoder {
     public init(localOffset: Int) {
         self.localOffset = localOffset
         timestamps = TimestampParser(localOffset: localOffset)
+        usualRows = UsualRowDecoder(localOffset: localOffset)
     }
 
     /// Decodes the next piece of the file.
+    ///
+    /// The header and a line begun in an earlier piece go through the line splitter; the
+    /// complete lines after them are decoded in place, in the usual layout without finding
+    /// their line ends first; what follows the last line end waits for the next piece.
     public mutating func consume(_ bytes: UnsafeRawBufferPointer, into sink: inout some FrameSink) {
-        if failure != nil { return }
+        guard failure == nil, let base = bytes.baseAddress else { return }
+        let count = bytes.count
+        var start = 0
+        while fieldCount == 0 || splitter.hasCarry, start < count {
+            guard let found = memchr(base + start, 0x0A, count - start) else { break }
+            let end = base.distance(to: UnsafeRawPointer(found)) + 1
+            split(UnsafeRawBufferPointer(start: base + start, count: end - start), into: &sink)
+            if failure != nil { return }
+            start = end
+        }
+        if fieldCount != 0, !splitter.hasCarry {
+            // After the last line end (usually a few dozen bytes from the end of the piece).
+            var end = count
+            while end > start && base.load(fromByteOffset: end - 1, as: UInt8.self) != 0x0A { end -= 1 }
+            if end > start {
+                decodeLines(base + start, count: end - start, into: &sink)
+                start = end
+            }
+        }
+        if start < count {
+            split(UnsafeRawBufferPointer(start: base + start, count: count - start), into: &sink)
+        }
+    }
+
+    /// Decodes complete lines (the last byte is a line end) that follow the lines the splitter
+    /// has numbered.
+    private mutating func decodeLines(_ base: UnsafeRawPointer, count: Int, into sink: inout some FrameSink) {
+        let end = base + count
+        let usualLimit = usualLayout ? count - UsualRowDecoder.reach : -1
+        var offset = 0
+        var number = splitter.lineNumber
+        while offset < count {
+            if offset <= usualLimit, let (frame, next) = usualRows.decode(base + offset, end: end, vins: &vins) {
+                sink.accept(frame, at: number)
+                frames += 1
+                offset = base.distance(to: next)
+            } else {
+                // memchr finds a line end: the last byte is one.
+                let lineEnd = base.distance(to: UnsafeRawPointer(memchr(base + offset, 0x0A, count - offset)!))
+                let raw = UnsafeRawBufferPointer(start: base + offset, count: lineEnd - offset)
+                let (line, tooLong) = LineSplitter.content(of: raw, lineNumber: number)
+                handle(number, line, tooLong, into: &sink)
+                offset = lineEnd + 1
+            }
+            number += 1
+        }
+        splitter.skip(lines: number - splitter.lineNumber)
+    }
+
+    /// Hands `bytes` to the line splitter, which decodes each line it completes.
+    private mutating func split(_ bytes: UnsafeRawBufferPointer, into sink: inout some FrameSink) {
         var splitter = LineSplitter()
         swap(&splitter, &self.splitter)
         splitter.consume(bytes) { number, line, tooLong in
@@ -105,6 +170,7 @@ public struct CSVDecoder {
         fieldCount = names.count
         slotOfField = [Int8](repeating: -1, count: names.count)
         for (slot, column) in found.enumerated() { slotOfField[column] = Int8(slot) }
+        usualLayout = slotOfField == [0, 1, 2, 3]
     }
 
     /// Decodes one data row; returns the first failing reason, or `nil` after emitting a frame.

@@ -26,6 +26,29 @@ public struct LineSplitter {
     /// Creates a splitter at the start of a stream.
     public init() {}
 
+    /// Whether part of a line from an earlier buffer is waiting for its line end.
+    public var hasCarry: Bool { !carry.isEmpty || carryOverflowed }
+
+    /// Counts `count` complete lines that the caller handled itself (only while nothing is carried).
+    mutating func skip(lines count: Int64) {
+        precondition(!hasCarry, "lines can be skipped only between lines")
+        lineNumber += count
+    }
+
+    /// A complete line as `consume` hands it over: without its `\r`, without a byte-order mark
+    /// on line 1, and whether it is too long.
+    @inline(__always)
+    static func content(of raw: UnsafeRawBufferPointer, lineNumber: Int64) -> (UnsafeRawBufferPointer, Bool) {
+        var content = raw
+        if lineNumber == 1, content.count >= 3, content[0] == 0xEF, content[1] == 0xBB, content[2] == 0xBF {
+            content = UnsafeRawBufferPointer(rebasing: content[3...])
+        }
+        if let last = content.last, last == 0x0D {
+            content = UnsafeRawBufferPointer(rebasing: content.dropLast())
+        }
+        return (content, content.count > maxLineBytes)
+    }
+
     /// Splits `bytes`, calling `line(number, content, tooLong)` for each complete line.
     public mutating func consume(
         _ bytes: UnsafeRawBufferPointer,
@@ -78,14 +101,16 @@ public struct LineSplitter {
         overflowed: Bool,
         _ line: (Int64, UnsafeRawBufferPointer, Bool) -> Void
     ) {
-        var content = raw
-        if lineNumber == 1, content.count >= 3, content[0] == 0xEF, content[1] == 0xBB, content[2] == 0xBF {
-            content = UnsafeRawBufferPointer(rebasing: content[3...])
+        if overflowed {
+            var content = raw
+            if lineNumber == 1, content.count >= 3, content[0] == 0xEF, content[1] == 0xBB, content[2] == 0xBF {
+                content = UnsafeRawBufferPointer(rebasing: content[3...])
+            }
+            line(lineNumber, content, true)
+        } else {
+            let (content, tooLong) = LineSplitter.content(of: raw, lineNumber: lineNumber)
+            line(lineNumber, content, tooLong)
         }
-        if !overflowed, let last = content.last, last == 0x0D {
-            content = UnsafeRawBufferPointer(rebasing: content.dropLast())
-        }
-        line(lineNumber, content, overflowed || content.count > LineSplitter.maxLineBytes)
         lineNumber += 1
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Frames
+import TestSupport
 import Testing
 
 /// Collects decoded frames.
@@ -159,6 +160,86 @@ struct CSVDecoderTests {
     static func row(_ index: Int) -> String {
         let vin = "LZYTEST00000000\(index % 10)1"
         return "\(vin),\(1_740_787_200 + index),\(index).\(index % 10),\(index % 3)\r\n"
+    }
+
+    /// Records each frame with its line number.
+    struct PlacedFrames: FrameSink {
+        var all: [Frame] = []
+        var lines: [Int64] = []
+        mutating func accept(_ frame: Frame) { all.append(frame) }
+        mutating func accept(_ frame: Frame, at position: Int64) {
+            all.append(frame)
+            lines.append(position)
+        }
+    }
+
+    /// A row whose fields are drawn from usual and unusual forms, valid and not.
+    static func mixedRow(_ random: inout SplitMix) -> String {
+        func pick(_ choices: [String]) -> String { choices[Int(random.next() % UInt64(choices.count))] }
+        let usual = random.next() % 3 != 0
+        let vin =
+            usual
+            ? pick(["LZYTEST0000000001", "LZYTEST0000000002"])
+            : pick([
+                "lzytest0000000003", "LZYTEST000000001", " LZYTEST0000000001", "LZYTEST000000000I", "",
+                "LZYTEST0000000001\t",
+            ])
+        let ts =
+            usual
+            ? pick(["2025-03-01T08:00:0\(random.next() % 10)+08:00", "2025-03-01T09:59:59+08:00"])
+            : pick([
+                "2025-03-01T08:00:00Z", "2025-03-01 08:00:00", "2025-03-01T08:00:00.25-05:30", "2025-03-01T08:00:00.",
+                "1740787200", "17407872000000", "2025-03-01T24:00:00+08:00", "2025-03-01T08:60:00+08:00",
+                "2025-03-01T08:00:60+08:00",
+                "2025-02-30T08:00:00+08:00", "1969-12-31T23:59:59Z", "2025-03-01T08:00:00+08:60",
+                "2025-03-01T08:00:00+8:00",
+                "2025-03-01T08:00:00+08:00 ", "2025-03-01t08:00:00+08:00", "2025-03-01T08:00:00+08:00:00",
+            ])
+        let odometer =
+            usual
+            ? "\(random.next() % 1_000_000).\(random.next() % 10)"
+            : pick([
+                "123", "123.45", "123.449", "123.", ".5", "-1", "1e3", "1234567890123", "9999999.9", "10000000.0",
+                " 7.5", "0",
+            ])
+        let current =
+            usual ? pick(["50.0", "0", "120.3"]) : pick(["", "50.05", "9999.9", "10000.0", "abc", " 5", "5 "])
+        var line = "\(vin),\(ts),\(odometer),\(current)"
+        if !usual && random.next() % 4 == 0 {
+            line = pick([line + ",x", "\(vin),\(ts),\(odometer)", "", "  ", String(repeating: "9", count: 5000)])
+        }
+        return line + (random.next() % 5 == 0 ? pick(["\r\n", "\r\r\n"]) : "\n")
+    }
+
+    // Property: rows decoded in place (a large piece) give exactly what the line splitter gives
+    // (pieces of one byte, where no line is ever whole in a piece).
+    @Test("rows in the usual layout are read as the general path reads them", arguments: [1 as UInt64, 2, 3])
+    func usualRowsAgree(_ seed: UInt64) {
+        var random = SplitMix(seed: seed)
+        let text = header + (0..<4000).map { _ in Self.mixedRow(&random) }.joined()
+        var results: [(CSVDecoder, PlacedFrames)] = []
+        for pieceSize in [1 << 20, 1, 4097] {
+            var decoder = CSVDecoder(localOffset: 8 * 3600)
+            var sink = PlacedFrames()
+            Array(text.utf8).withUnsafeBytes { buffer in
+                var start = 0
+                while start < buffer.count {
+                    let end = min(buffer.count, start + pieceSize)
+                    decoder.consume(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), into: &sink)
+                    start = end
+                }
+            }
+            decoder.finish(into: &sink)
+            results.append((decoder, sink))
+        }
+        let (whole, wholeFrames) = results[0]
+        #expect(wholeFrames.all.count > 2000)
+        #expect(whole.rejections.total > 500)
+        for (split, splitFrames) in results.dropFirst() {
+            #expect(splitFrames.all == wholeFrames.all)
+            #expect(splitFrames.lines == wholeFrames.lines)
+            #expect(split.rejections == whole.rejections)
+        }
     }
 
     // Property: however the bytes are split into pieces, the result is the same.
