@@ -40,39 +40,129 @@ public struct Segment: Sendable {
     /// Conflicting duplicates among all the segment's frames, whatever their year.
     public var conflictingDuplicates: Int
 
-    /// Summarises a timeline (sorted, deduplicated frames of one vehicle) for `year`.
-    public init(_ timeline: Timeline, year: ReportYear, limits: TelemetryLimits) {
-        let readings = timeline.readings
-        first = readings[0]
-        last = readings[readings.count - 1]
-        keptFrames = readings.count
-        exactDuplicates = timeline.duplicates.reduce(0) { $0 + $1.exact }
-        conflictingDuplicates = timeline.duplicates.reduce(0) { $0 + $1.conflicting }
-        var figures = VehicleYear()
-        figures.countFrames(of: timeline, in: year)
-        let classes = timeline.intervalClasses(limits)
-        let lastIndex = classes.count - 1
-        var head: EdgeInterval?
-        var tail: EdgeInterval?
-        for (index, finalClass) in classes.enumerated() {
-            let a = readings[index]
-            let b = readings[index + 1]
-            let dd = Int64(b.odometer) - Int64(a.odometer)
-            let inYear = year.contains(b.ts)
-            let isEdge = index == 0 || index == lastIndex
-            // An edge interval that is battery or hydrogen after the rule inside the segment may
-            // still become suspect through a neighbour outside it: not booked yet.
-            let pending = isEdge && (finalClass == .battery || finalClass == .hydrogen)
-            if !pending && inYear { figures.book(finalClass, dd: dd) }
-            if isEdge {
-                let edge = EdgeInterval(
-                    rawClass: Timeline.classify(a, b, limits), dd: dd, inYear: inYear, booked: !pending)
-                if index == 0 { head = edge } else { tail = edge }
-            }
-        }
+    /// Summarises one vehicle's readings, in any order, for `year`.
+    public init(readings: [Reading], year: ReportYear, limits: TelemetryLimits) {
+        let sorted = readings.sorted()
+        self = sorted.withUnsafeBufferPointer { Segment(sortedReadings: $0, year: year, limits: limits) }
+    }
+
+    /// Summarises one vehicle's readings, sorted by `Reading`'s order (duplicates included), for
+    /// `year`, in one pass: what `Timeline` and `VehicleYear` compute, without their arrays.
+    /// - Precondition: `sorted` is not empty.
+    public init(sortedReadings sorted: UnsafeBufferPointer<Reading>, year: ReportYear, limits: TelemetryLimits) {
+        var builder = SegmentBuilder(first: sorted[0], year: year, limits: limits)
+        for index in 1..<sorted.count { builder.add(sorted[index]) }
+        self = builder.finish()
+    }
+
+    fileprivate init(
+        first: Reading, last: Reading, keptFrames: Int, head: EdgeInterval?, tail: EdgeInterval?,
+        figures: VehicleYear, exactDuplicates: Int, conflictingDuplicates: Int
+    ) {
+        self.first = first
+        self.last = last
+        self.keptFrames = keptFrames
         self.head = head
         self.tail = tail
         self.figures = figures
+        self.exactDuplicates = exactDuplicates
+        self.conflictingDuplicates = conflictingDuplicates
+    }
+}
+
+/// Builds a `Segment` from sorted readings one at a time: drops duplicates (SPEC 3.2), classifies
+/// each interval (SPEC 3.3) once the class of the next one is known (for the rollback-neighbour
+/// rule), and books it — or keeps it as an edge when a neighbouring segment may still change it.
+private struct SegmentBuilder {
+    let year: ReportYear
+    let limits: TelemetryLimits
+    let first: Reading
+    /// The last kept reading.
+    var last: Reading
+    var keptFrames = 1
+    var exactDuplicates = 0
+    var conflictingDuplicates = 0
+    var figures = VehicleYear()
+    /// The day of the year last added to `figures.days`.
+    var lastDay = -1
+    /// Intervals seen so far.
+    var intervals = 0
+    /// The newest interval, waiting for the class of the next one.
+    var waiting: (raw: IntervalClass, dd: Int64, inYear: Bool)?
+    /// The raw class of the interval before `waiting`.
+    var beforeWaiting: IntervalClass?
+    var head: EdgeInterval?
+    var tail: EdgeInterval?
+
+    init(first: Reading, year: ReportYear, limits: TelemetryLimits) {
+        self.year = year
+        self.limits = limits
+        self.first = first
+        last = first
+        countFrame(first)
+    }
+
+    @inline(__always)
+    mutating func add(_ reading: Reading) {
+        if reading.ts == last.ts {
+            // A duplicate of the kept reading, which sorts first (SPEC 3.2).
+            let inYear = year.contains(reading.ts)
+            if reading == last {
+                exactDuplicates += 1
+                if inYear { figures.exactDuplicates += 1 }
+            } else {
+                conflictingDuplicates += 1
+                if inYear { figures.conflictingDuplicates += 1 }
+            }
+            return
+        }
+        let raw = Timeline.classify(last, reading, limits)
+        let interval = (raw: raw, dd: Int64(reading.odometer) - Int64(last.odometer), inYear: year.contains(reading.ts))
+        if let waiting { settle(waiting, next: raw) }
+        beforeWaiting = waiting?.raw
+        waiting = interval
+        intervals += 1
+        last = reading
+        keptFrames += 1
+        countFrame(reading)
+    }
+
+    @inline(__always)
+    mutating func countFrame(_ reading: Reading) {
+        guard year.contains(reading.ts) else { return }
+        figures.frames += 1
+        if figures.firstTs == nil { figures.firstTs = reading.ts }
+        figures.lastTs = reading.ts
+        let day = year.dayIndex(reading.ts)
+        if day != lastDay {
+            figures.days.insert(day)
+            lastDay = day
+        }
+    }
+
+    /// Gives the waiting interval its final class, knowing the raw class of the next one
+    /// (`nil` at the end), and books it or keeps it as an edge.
+    @inline(__always)
+    mutating func settle(_ interval: (raw: IntervalClass, dd: Int64, inYear: Bool), next: IntervalClass?) {
+        let index = intervals - 1
+        var finalClass = interval.raw
+        if finalClass.isPowered && (beforeWaiting == .rollback || next == .rollback) { finalClass = .suspect }
+        let isEdge = index == 0 || next == nil
+        // An edge interval that is battery or hydrogen after the rule inside the segment may
+        // still become suspect through a neighbour outside it: not booked yet.
+        let pending = isEdge && finalClass.isPowered
+        if !pending && interval.inYear { figures.book(finalClass, dd: interval.dd) }
+        if isEdge {
+            let edge = EdgeInterval(rawClass: interval.raw, dd: interval.dd, inYear: interval.inYear, booked: !pending)
+            if index == 0 { head = edge } else { tail = edge }
+        }
+    }
+
+    mutating func finish() -> Segment {
+        if let waiting { settle(waiting, next: nil) }
+        return Segment(
+            first: first, last: last, keptFrames: keptFrames, head: head, tail: tail, figures: figures,
+            exactDuplicates: exactDuplicates, conflictingDuplicates: conflictingDuplicates)
     }
 }
 

@@ -10,7 +10,7 @@ import Timelines
 /// `chunkFrames` plus `holdBack` frames a vehicle, whatever the size of a file. One reducer per worker thread.
 public struct SegmentReducer: FrameSink {
     private var table = VinTable()
-    private var buffers: [[Reading]] = []
+    private let buffers = ReadingBuffers()
     private var touched: [Int] = []
     /// Frames added since buffers were last summarised.
     private var sinceSummary = 0
@@ -33,9 +33,10 @@ public struct SegmentReducer: FrameSink {
     @inline(__always)
     public mutating func accept(_ frame: Frame) {
         let index = table.index(of: frame.vin)
-        if index == buffers.count { buffers.append([]) }
-        if buffers[index].isEmpty { touched.append(index) }
-        buffers[index].append(Reading(ts: frame.ts, odometer: frame.odometer, current: frame.current))
+        if index == buffers.vehicles { buffers.addVehicle() }
+        if buffers.append(Reading(ts: frame.ts, odometer: frame.odometer, current: frame.current), to: index) {
+            touched.append(index)
+        }
         sinceSummary += 1
         if sinceSummary >= chunkFrames { summarise(final: false) }
     }
@@ -49,7 +50,7 @@ public struct SegmentReducer: FrameSink {
 
     /// Drops everything of the current file (it failed: it counts whole or not at all).
     public mutating func discardFile() {
-        for index in touched { buffers[index].removeAll(keepingCapacity: true) }
+        for index in touched { buffers.removeFirst(buffers.count(of: index), of: index) }
         touched.removeAll(keepingCapacity: true)
         sinceSummary = 0
         segments.removeAll()
@@ -59,8 +60,7 @@ public struct SegmentReducer: FrameSink {
         var stillBuffered: [Int] = []
         sinceSummary = 0
         for index in touched {
-            buffers[index].sort()
-            let readings = buffers[index]
+            let readings = buffers.sort(index)
             var cut = readings.count
             if !final {
                 cut = readings.count - holdBack
@@ -71,15 +71,91 @@ public struct SegmentReducer: FrameSink {
                     continue
                 }
             }
-            let timeline = Timeline(vin: table.vins[index], sortedReadings: readings[0..<cut])
-            segments.append((table.vins[index], Segment(timeline, year: year, limits: limits)))
-            if cut < readings.count {
-                buffers[index] = Array(readings[cut...])
-                stillBuffered.append(index)
-            } else {
-                buffers[index].removeAll(keepingCapacity: true)
-            }
+            let segment = Segment(
+                sortedReadings: UnsafeBufferPointer(rebasing: readings[0..<cut]), year: year, limits: limits)
+            segments.append((table.vins[index], segment))
+            buffers.removeFirst(cut, of: index)
+            if cut < readings.count { stillBuffered.append(index) }
         }
         touched = stillBuffered
+    }
+}
+
+/// One growable buffer of readings per vehicle, kept from file to file: appending is a store
+/// and an increment, without the copy-on-write checks of an array of arrays.
+private final class ReadingBuffers {
+    private struct Buffer {
+        var base: UnsafeMutablePointer<Reading>
+        var count: Int
+        var capacity: Int
+    }
+
+    private var buffers: UnsafeMutablePointer<Buffer>
+    private var capacity = 64
+    /// The number of vehicles with a buffer.
+    private(set) var vehicles = 0
+
+    init() {
+        buffers = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        for index in 0..<vehicles { buffers[index].base.deallocate() }
+        buffers.deallocate()
+    }
+
+    /// Adds an empty buffer for the next vehicle.
+    func addVehicle() {
+        if vehicles == capacity {
+            let larger = UnsafeMutablePointer<Buffer>.allocate(capacity: capacity * 2)
+            larger.moveInitialize(from: buffers, count: vehicles)
+            buffers.deallocate()
+            buffers = larger
+            capacity *= 2
+        }
+        (buffers + vehicles).initialize(to: Buffer(base: .allocate(capacity: 16), count: 0, capacity: 16))
+        vehicles += 1
+    }
+
+    /// Appends to vehicle `index`'s buffer; returns whether it was empty before.
+    @inline(__always)
+    func append(_ reading: Reading, to index: Int) -> Bool {
+        let buffer = buffers + index
+        let count = buffer.pointee.count
+        if count == buffer.pointee.capacity { grow(buffer) }
+        (buffer.pointee.base + count).initialize(to: reading)
+        buffer.pointee.count = count + 1
+        return count == 0
+    }
+
+    private func grow(_ buffer: UnsafeMutablePointer<Buffer>) {
+        let capacity = buffer.pointee.capacity * 2
+        let base = UnsafeMutablePointer<Reading>.allocate(capacity: capacity)
+        base.moveInitialize(from: buffer.pointee.base, count: buffer.pointee.count)
+        buffer.pointee.base.deallocate()
+        buffer.pointee.base = base
+        buffer.pointee.capacity = capacity
+    }
+
+    /// The number of readings in vehicle `index`'s buffer.
+    func count(of index: Int) -> Int { buffers[index].count }
+
+    /// Sorts vehicle `index`'s buffer; the readings stay valid until it next changes.
+    func sort(_ index: Int) -> UnsafeMutableBufferPointer<Reading> {
+        var readings = UnsafeMutableBufferPointer(start: buffers[index].base, count: buffers[index].count)
+        readings.sort()
+        return readings
+    }
+
+    /// Drops the first `count` readings of vehicle `index`, keeping the rest in order.
+    func removeFirst(_ count: Int, of index: Int) {
+        let buffer = buffers + index
+        let rest = buffer.pointee.count - count
+        if rest > 0 {
+            // The two ranges may overlap: copyMemory moves like memmove (readings are trivial).
+            UnsafeMutableRawPointer(buffer.pointee.base).copyMemory(
+                from: buffer.pointee.base + count, byteCount: rest * MemoryLayout<Reading>.stride)
+        }
+        buffer.pointee.count = rest
     }
 }

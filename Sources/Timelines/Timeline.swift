@@ -124,5 +124,6 @@ public struct Timeline: Sendable {
 
 extension IntervalClass {
     /// Battery and hydrogen intervals: the ones a neighbouring rollback makes suspect.
-    var isPowered: Bool { self == .battery || self == .hydrogen }
+    @inline(__always)
+    public var isPowered: Bool { self == .battery || self == .hydrogen }
 }

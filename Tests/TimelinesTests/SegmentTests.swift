@@ -42,7 +42,7 @@ struct SegmentTests {
             var begin = 0
             for cut in cuts.sorted() + [readings.count] {
                 segments.append(
-                    Segment(Timeline(vin: vin, readings: Array(readings[begin..<cut])), year: year, limits: limits))
+                    Segment(readings: Array(readings[begin..<cut]), year: year, limits: limits))
                 begin = cut
             }
             segments.shuffle(using: &random)
@@ -51,12 +51,41 @@ struct SegmentTests {
         }
     }
 
+    // Property: a segment built in one pass from sorted frames, duplicates included, holds what
+    // the timeline (SPEC 3.2) and the year's figures (SPEC 3.5) say of the same frames.
+    @Test("a segment counts frames, duplicates and distance as the timeline does", arguments: [1 as UInt64, 2, 3])
+    func duplicates(_ seed: UInt64) {
+        var random = SplitMix(seed: seed)
+        let year = ReportYear(2025, offset: 8 * 3600)
+        for trial in 0..<80 {
+            let start = year.start - Int64(trial % 3 == 0 ? 2000 : -5000)
+            var readings = randomReadings(&random, count: 1 + Int(random.next() % 150), start: start)
+            // Exact and conflicting duplicates, in any order.
+            for index in readings.indices where random.next() % 6 == 0 {
+                var copy = readings[index]
+                if random.next() % 2 == 0 { copy.odometer += Int32(random.next() % 3) }
+                if random.next() % 2 == 0 { copy.current += Int32(random.next() % 30) }
+                readings.append(copy)
+            }
+            readings.shuffle(using: &random)
+            let timeline = Timeline(vin: vin, readings: readings)
+            let segment = Segment(readings: readings, year: year, limits: limits)
+            #expect(segment.keptFrames == timeline.readings.count)
+            #expect(segment.first == timeline.readings.first && segment.last == timeline.readings.last)
+            #expect(segment.exactDuplicates == timeline.duplicates.reduce(0) { $0 + $1.exact })
+            #expect(segment.conflictingDuplicates == timeline.duplicates.reduce(0) { $0 + $1.conflicting })
+            #expect(
+                SegmentJoin.figures([segment], year: year, limits: limits)
+                    == VehicleYear(timeline, year: year, limits: limits), "trial \(trial)")
+        }
+    }
+
     @Test("overlapping segments are refused, so their frames get merged instead")
     func overlap() {
         let year = ReportYear(1970, offset: 0)
-        let a = Segment(Timeline(vin: vin, readings: [reading(0, 1), reading(20, 2)]), year: year, limits: limits)
-        let b = Segment(Timeline(vin: vin, readings: [reading(10, 1), reading(30, 2)]), year: year, limits: limits)
-        let c = Segment(Timeline(vin: vin, readings: [reading(20, 2), reading(30, 3)]), year: year, limits: limits)
+        let a = Segment(readings: [reading(0, 1), reading(20, 2)], year: year, limits: limits)
+        let b = Segment(readings: [reading(10, 1), reading(30, 2)], year: year, limits: limits)
+        let c = Segment(readings: [reading(20, 2), reading(30, 3)], year: year, limits: limits)
         #expect(SegmentJoin.figures([a, b], year: year, limits: limits) == nil)
         #expect(SegmentJoin.figures([a, c], year: year, limits: limits) == nil)  // same ts: duplicates
     }
