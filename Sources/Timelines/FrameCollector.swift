@@ -10,6 +10,7 @@ public struct Reading: Sendable, Hashable, Comparable {
     public var current: Int32
 
     /// Creates a reading.
+    @inlinable
     public init(ts: Int64, odometer: Int32, current: Int32) {
         self.ts = ts
         self.odometer = odometer
@@ -18,6 +19,7 @@ public struct Reading: Sendable, Hashable, Comparable {
 
     /// Time first, then the lowest odometer, then the lowest current: the order in which the
     /// first reading of a run of duplicates is the one SPEC 3.2 keeps.
+    @inlinable
     public static func < (a: Reading, b: Reading) -> Bool {
         if a.ts != b.ts { return a.ts < b.ts }
         if a.odometer != b.odometer { return a.odometer < b.odometer }

@@ -110,7 +110,7 @@ public struct Timeline: Sendable {
     }
 
     /// The first class of SPEC 3.3's table that applies to the interval from `a` to `b`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func classify(_ a: Reading, _ b: Reading, _ limits: TelemetryLimits) -> IntervalClass {
         let dt = b.ts - a.ts
         let dd = Int64(b.odometer) - Int64(a.odometer)
@@ -124,6 +124,6 @@ public struct Timeline: Sendable {
 
 extension IntervalClass {
     /// Battery and hydrogen intervals: the ones a neighbouring rollback makes suspect.
-    @inline(__always)
+    @inlinable @inline(__always)
     public var isPowered: Bool { self == .battery || self == .hydrogen }
 }

@@ -6,16 +6,26 @@ import Frames
 /// words instead of SipHash, and a one-entry cache for runs of rows of the same vehicle.
 /// One table per worker; not thread-safe.
 public struct VinTable: Sendable {
-    private var slots: [Int32]
+    /// A slot of the hash table: a VIN and its index, or `index == -1` when empty. The VIN is
+    /// kept in the slot so that a probe reads one place.
+    private struct Slot: Sendable {
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        var index: Int = -1
+    }
+
+    private var slots: [Slot]
     private var mask: Int
     /// The interned VINs: `vins[i]` has index `i`.
     public private(set) var vins: [Vin] = []
-    private var lastVin: Vin?
+    /// The VIN last looked up (a one-entry cache for runs of rows of one vehicle).
+    private var lastHigh: UInt64 = 0
+    private var lastLow: UInt64 = 0
     private var lastIndex = -1
 
     /// An empty table.
     public init() {
-        slots = [Int32](repeating: -1, count: 1024)
+        slots = [Slot](repeating: Slot(), count: 1024)
         mask = 1023
     }
 
@@ -23,24 +33,22 @@ public struct VinTable: Sendable {
     /// - Complexity: O(1) expected.
     @inline(__always)
     public mutating func index(of vin: Vin) -> Int {
-        if vin == lastVin { return lastIndex }
+        if lastIndex >= 0 && vin.high == lastHigh && vin.low == lastLow { return lastIndex }
         var slot = VinTable.hash(vin) & mask
         while true {
-            let found = Int(slots[slot])
-            if found < 0 { break }
-            if vins[found] == vin {
-                lastVin = vin
-                lastIndex = found
-                return found
+            let entry = slots[slot]
+            if entry.index < 0 { break }
+            if entry.high == vin.high && entry.low == vin.low {
+                (lastHigh, lastLow, lastIndex) = (vin.high, vin.low, entry.index)
+                return entry.index
             }
             slot = (slot + 1) & mask
         }
         let index = vins.count
         vins.append(vin)
-        slots[slot] = Int32(index)
+        slots[slot] = Slot(high: vin.high, low: vin.low, index: index)
         if vins.count * 2 > slots.count { grow() }
-        lastVin = vin
-        lastIndex = index
+        (lastHigh, lastLow, lastIndex) = (vin.high, vin.low, index)
         return index
     }
 
@@ -49,9 +57,9 @@ public struct VinTable: Sendable {
     public func lookup(_ vin: Vin) -> Int? {
         var slot = VinTable.hash(vin) & mask
         while true {
-            let found = Int(slots[slot])
-            if found < 0 { return nil }
-            if vins[found] == vin { return found }
+            let entry = slots[slot]
+            if entry.index < 0 { return nil }
+            if entry.high == vin.high && entry.low == vin.low { return entry.index }
             slot = (slot + 1) & mask
         }
     }
@@ -63,12 +71,12 @@ public struct VinTable: Sendable {
     }
 
     private mutating func grow() {
-        slots = [Int32](repeating: -1, count: slots.count * 2)
+        slots = [Slot](repeating: Slot(), count: slots.count * 2)
         mask = slots.count - 1
         for (index, vin) in vins.enumerated() {
             var slot = VinTable.hash(vin) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(index)
+            while slots[slot].index >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Slot(high: vin.high, low: vin.low, index: index)
         }
     }
 }
