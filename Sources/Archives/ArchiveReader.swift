@@ -28,22 +28,40 @@ public struct ArchiveReader: ~Copyable {
     private var decompressor = ZstdDecompressor()
     private let inputBuffer: UnsafeMutableRawBufferPointer
     private let outputBuffer: UnsafeMutableRawBufferPointer
+    /// A whole small archive, and its whole content (see `read`); they grow to the largest seen.
+    private var wholeInput: UnsafeMutableRawBufferPointer
+    private var wholeOutput: UnsafeMutableRawBufferPointer
 
-    /// Creates a reader with `blockSize`-byte read and decompression buffers.
-    public init(blockSize: Int = 1 << 20) {
+    /// Archives up to this size are read whole.
+    private let wholeFileLimit: Int
+    /// The largest content decompressed in one call.
+    public static let wholeContentLimit = 32 << 20
+
+    /// Creates a reader with `blockSize`-byte read and decompression buffers that reads
+    /// archives of up to `wholeFileLimit` bytes whole (0: stream every file).
+    public init(blockSize: Int = 1 << 20, wholeFileLimit: Int = 8 << 20) {
+        self.wholeFileLimit = wholeFileLimit
         inputBuffer = .allocate(byteCount: blockSize, alignment: 16)
         outputBuffer = .allocate(byteCount: max(blockSize, ZstdDecompressor.recommendedOutputSize), alignment: 16)
+        wholeInput = .allocate(byteCount: 1, alignment: 16)
+        wholeOutput = .allocate(byteCount: 1, alignment: 16)
     }
 
     deinit {
         inputBuffer.deallocate()
         outputBuffer.deallocate()
+        wholeInput.deallocate()
+        wholeOutput.deallocate()
     }
 
     /// Reads `file`, handing its content to `sink`, and returns its size and checksum.
     ///
     /// When the content turns out to be corrupt or truncated, the rest of the file is still read
     /// (not decoded) so that its size and checksum are those of the whole file as stored.
+    ///
+    /// An archive of at most `wholeFileLimit` bytes (8 MiB by default) whose content states its size (up to
+    /// `wholeContentLimit`) is read whole and decompressed in one call, then handed over in one
+    /// piece; anything else streams through fixed buffers, so memory stays bounded.
     /// - Returns: what is known of the file as stored (`nil` when it could not be read to the
     ///   end) and the failure, if any. After a failure the bytes already handed to `sink` must
     ///   be discarded: a file counts whole or not at all (SPEC 2.2).
@@ -62,35 +80,73 @@ public struct ArchiveReader: ~Copyable {
         var total: Int64 = 0
         var failure: ArchiveError?
         decompressor.reset()
-        let input = inputBuffer
-        let output = outputBuffer
+        var status = stat()
+        if file.isCompressed, fstat(descriptor, &status) == 0, status.st_size > 0,
+            status.st_size <= wholeFileLimit
+        {
+            // Read one byte more than the size, to see the end even if the file grew.
+            let capacity = Int(status.st_size) + 1
+            if wholeInput.count < capacity {
+                wholeInput.deallocate()
+                wholeInput = .allocate(byteCount: capacity, alignment: 16)
+            }
+            var count = 0
+            while count < capacity {
+                let read = Glibc.read(descriptor, wholeInput.baseAddress! + count, capacity - count)
+                if read < 0 {
+                    if errno == EINTR { continue }
+                    return (nil, ArchiveError(.unreadable, "cannot read: \(systemError(errno))", path: file.path))
+                }
+                if read == 0 { break }
+                count += read
+            }
+            let bytes = UnsafeRawBufferPointer(rebasing: wholeInput[0..<count])
+            if count < capacity,
+                let size = decompressor.decompressWhole(
+                    bytes, into: &wholeOutput, limit: ArchiveReader.wholeContentLimit)
+            {
+                hasher.update(bufferPointer: bytes)
+                if size > 0 { sink.consume(UnsafeRawBufferPointer(rebasing: wholeOutput[0..<size])) }
+                return (StoredFile(bytes: Int64(count), sha256: hexString(hasher.finalize())), nil)
+            }
+            take(bytes, of: file, hasher: &hasher, total: &total, failure: &failure, into: &sink)
+        }
         while true {
-            let count = Glibc.read(descriptor, input.baseAddress, input.count)
+            let count = Glibc.read(descriptor, inputBuffer.baseAddress, inputBuffer.count)
             if count < 0 {
                 if errno == EINTR { continue }
                 return (nil, ArchiveError(.unreadable, "cannot read: \(systemError(errno))", path: file.path))
             }
             if count == 0 { break }
-            let chunk = UnsafeRawBufferPointer(rebasing: input[0..<count])
-            hasher.update(bufferPointer: chunk)
-            total += Int64(count)
-            if failure != nil { continue }
-            if file.isCompressed {
-                do {
-                    try decompressor.decompress(chunk, output: output) { (piece) throws(ArchiveError) in
-                        sink.consume(piece)
-                    }
-                } catch {
-                    failure = ArchiveError(error.code, error.message, path: file.path)
-                }
-            } else {
-                sink.consume(chunk)
-            }
+            let chunk = UnsafeRawBufferPointer(rebasing: inputBuffer[0..<count])
+            take(chunk, of: file, hasher: &hasher, total: &total, failure: &failure, into: &sink)
         }
         if failure == nil && file.isCompressed && !decompressor.atFrameBoundary {
             failure = ArchiveError(.truncated, "zstd stream is truncated (ends inside a frame)", path: file.path)
         }
         return (StoredFile(bytes: total, sha256: hexString(hasher.finalize())), failure)
+    }
+
+    /// Takes the next bytes of `file` as stored: checksums and counts them and, until something
+    /// fails, hands their content to `sink`.
+    private mutating func take(
+        _ chunk: UnsafeRawBufferPointer, of file: InputFile, hasher: inout SHA256, total: inout Int64,
+        failure: inout ArchiveError?, into sink: inout some ByteSink
+    ) {
+        hasher.update(bufferPointer: chunk)
+        total += Int64(chunk.count)
+        if failure != nil { return }
+        guard file.isCompressed else {
+            sink.consume(chunk)
+            return
+        }
+        do {
+            try decompressor.decompress(chunk, output: outputBuffer) { (piece) throws(ArchiveError) in
+                sink.consume(piece)
+            }
+        } catch {
+            failure = ArchiveError(error.code, error.message, path: file.path)
+        }
     }
 }
 

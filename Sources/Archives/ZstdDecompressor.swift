@@ -52,6 +52,28 @@ struct ZstdDecompressor: ~Copyable {
         }
     }
 
+    /// Decompresses a whole file held in memory in one call, straight into `output` (grown as
+    /// needed), which saves the streaming decoder's copy out of its window.
+    /// - Returns: the content's size, or `nil` when the first frame does not state its content
+    ///   size, states more than `limit` bytes, or anything fails; the caller then streams the
+    ///   same bytes, which reports failures precisely. The context is reset either way.
+    mutating func decompressWhole(
+        _ input: UnsafeRawBufferPointer, into output: inout UnsafeMutableRawBufferPointer, limit: Int
+    ) -> Int? {
+        defer { reset() }
+        guard let inBase = input.baseAddress else { return nil }
+        let stated = ZSTD_getFrameContentSize(inBase, input.count)
+        // Unknown and error are the two largest values, above any limit.
+        guard stated <= UInt64(limit) else { return nil }
+        let needed = max(Int(stated), 1)
+        if output.count < needed {
+            output.deallocate()
+            output = .allocate(byteCount: needed, alignment: 16)
+        }
+        let result = ZSTD_decompressDCtx(context, output.baseAddress, output.count, inBase, input.count)
+        return ZSTD_isError(result) != 0 ? nil : result
+    }
+
     /// The libzstd version this program runs with, e.g. `1.5.4`.
     static var libraryVersion: String { String(cString: ZSTD_versionString()) }
 

@@ -204,6 +204,37 @@ struct ArchiveTests {
         #expect(try read(path) == first + second)
     }
 
+    // Property: reading an archive whole and decompressing it in one call gives what streaming
+    // it gives, whatever came before in the same reader (its buffers only grow).
+    @Test("small archives read whole give the bytes, sizes, checksums and errors of streaming")
+    func wholeAndStreamed() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let large = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+        let small = Array("vin,ts,odometer_km,fc_current_a\n".utf8)
+        let compressedLarge = try zstdCompress(large)
+        var corrupt = compressedLarge
+        corrupt[corrupt.count / 2] ^= 0xFF
+        let archives: [[UInt8]] = [
+            compressedLarge, try zstdCompress(small) + zstdCompress(large), try zstdCompress(small),
+            Array(compressedLarge.prefix(compressedLarge.count / 2)), corrupt, [], Array("not zstd".utf8),
+            try zstdCompress([]),
+        ]
+        let paths = archives.enumerated().map { folder.write("a\($0.offset).csv.zst", bytes: $0.element) }
+        var whole = ArchiveReader()
+        var streamed = ArchiveReader(blockSize: 4096, wholeFileLimit: 0)
+        for path in paths {
+            let file = InputFile(path: path, fileSystemPath: path)
+            var wholeSink = Collect()
+            var streamedSink = Collect()
+            let (wholeStored, wholeError) = whole.read(file, into: &wholeSink)
+            let (streamedStored, streamedError) = streamed.read(file, into: &streamedSink)
+            #expect(wholeStored == streamedStored, "\(path)")
+            #expect(wholeError?.message == streamedError?.message, "\(path)")
+            if wholeError == nil { #expect(wholeSink.bytes == streamedSink.bytes, "\(path)") }
+        }
+    }
+
     @Test("a truncated zstd file fails; a corrupt one fails; an empty one holds nothing")
     func failures() throws {
         let folder = TemporaryFolder()
