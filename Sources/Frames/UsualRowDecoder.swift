@@ -57,20 +57,35 @@ struct UsualRowDecoder {
         return (frame, next + 1)
     }
 
-    /// `digits[.digits]` at `start` in tenths, as `FieldParsers.tenths` reads it, and where it ends.
-    /// Scanning stops at the line end at the latest.
+    /// `digits[.digits]` at `start` in tenths, as `FieldParsers.tenths` reads it, and where it
+    /// ends, in one pass. More than 12 digits before the point is left to the general path
+    /// (which allows leading zeros). Scanning stops at the line end at the latest.
     @inline(__always)
     private static func tenths(_ start: UnsafeRawPointer, maxTenths: Int64) -> (Int64, UnsafeRawPointer)? {
         var end = start
-        while end.load(as: UInt8.self) &- 48 <= 9 { end += 1 }
-        if end.load(as: UInt8.self) == UInt8(ascii: ".") {
+        var value: Int64 = 0
+        while true {
+            let digit = end.load(as: UInt8.self) &- 48
+            if digit > 9 { break }
+            value = value &* 10 &+ Int64(digit)
             end += 1
-            while end.load(as: UInt8.self) &- 48 <= 9 { end += 1 }
         }
-        guard
-            let value = FieldParsers.tenths(
-                UnsafeRawBufferPointer(start: start, count: start.distance(to: end)), maxTenths: maxTenths)
-        else { return nil }
+        let digits = start.distance(to: end)
+        guard digits > 0, digits <= 12 else { return nil }
+        value &*= 10
+        if end.load(as: UInt8.self) == UInt8(ascii: ".") {
+            let first = end.load(fromByteOffset: 1, as: UInt8.self) &- 48
+            guard first <= 9 else { return nil }
+            value &+= Int64(first)
+            end += 2
+            let second = end.load(as: UInt8.self) &- 48
+            if second <= 9 {
+                if second >= 5 { value &+= 1 }
+                end += 1
+                while end.load(as: UInt8.self) &- 48 <= 9 { end += 1 }
+            }
+        }
+        guard value <= maxTenths else { return nil }
         return (value, end)
     }
 

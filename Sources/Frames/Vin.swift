@@ -77,18 +77,21 @@ public struct Vin: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Parses VINs, remembering the raw bytes of recent ones in a small direct-mapped cache: rows
-/// repeat a fleet's few VINs, so most rows skip validation. The result is always what
-/// `Vin(bytes:)` gives.
+/// Parses VINs, remembering the raw bytes of each one seen in an open-addressing table: rows
+/// repeat a fleet's few VINs, so most rows skip validation, and interleaved vehicles never
+/// evict each other. The result is always what `Vin(bytes:)` gives. One per decoder (file).
 struct VinCache {
     private struct Entry {
         var head: UInt64 = 0
         var middle: UInt64 = 0
         var last: UInt8 = 0
-        var vin: Vin?
+        var vin = Vin(high: 0, low: 0)
+        var used = false
     }
 
     private var entries = [Entry](repeating: Entry(), count: 256)
+    private var mask = 255
+    private var used = 0
 
     @inline(__always)
     mutating func parse(_ bytes: UnsafeRawBufferPointer) -> Vin? {
@@ -96,17 +99,34 @@ struct VinCache {
         let head = base.loadUnaligned(as: UInt64.self)
         let middle = base.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
         let last = base.load(fromByteOffset: 16, as: UInt8.self)
-        let mixed = (head &* 0x9E37_79B9_7F4A_7C15) ^ (middle &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(last)
-        let slot = Int(truncatingIfNeeded: mixed >> 56)
-        return entries.withUnsafeMutableBufferPointer { table in
-            if let vin = table[slot].vin, table[slot].head == head, table[slot].middle == middle,
-                table[slot].last == last
-            {
-                return vin
+        var slot = VinCache.slot(head, middle, last) & mask
+        while entries[slot].used {
+            if entries[slot].head == head && entries[slot].middle == middle && entries[slot].last == last {
+                return entries[slot].vin
             }
-            guard let vin = Vin(bytes: bytes) else { return nil }
-            table[slot] = Entry(head: head, middle: middle, last: last, vin: vin)
-            return vin
+            slot = (slot + 1) & mask
+        }
+        guard let vin = Vin(bytes: bytes) else { return nil }
+        entries[slot] = Entry(head: head, middle: middle, last: last, vin: vin, used: true)
+        used += 1
+        if used * 2 > entries.count { grow() }
+        return vin
+    }
+
+    @inline(__always)
+    private static func slot(_ head: UInt64, _ middle: UInt64, _ last: UInt8) -> Int {
+        let mixed = (head &* 0x9E37_79B9_7F4A_7C15) ^ (middle &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(last)
+        return Int(truncatingIfNeeded: mixed >> 40)
+    }
+
+    private mutating func grow() {
+        let old = entries
+        entries = [Entry](repeating: Entry(), count: old.count * 2)
+        mask = entries.count - 1
+        for entry in old where entry.used {
+            var slot = VinCache.slot(entry.head, entry.middle, entry.last) & mask
+            while entries[slot].used { slot = (slot + 1) & mask }
+            entries[slot] = entry
         }
     }
 }
