@@ -12,6 +12,8 @@ public struct SegmentReducer: FrameSink {
     private var table = VinTable()
     private let buffers = ReadingBuffers()
     private var touched: [Int] = []
+    /// The current file's VIN numbers (see `FrameSink`) → index in `table`; -1 when not yet seen.
+    private var fileVehicles: [Int] = []
     /// Frames added since buffers were last summarised.
     private var sinceSummary = 0
     private let year: ReportYear
@@ -32,7 +34,24 @@ public struct SegmentReducer: FrameSink {
     /// Adds one frame of the current file.
     @inline(__always)
     public mutating func accept(_ frame: Frame) {
+        add(frame, index: table.index(of: frame.vin))
+    }
+
+    /// Adds one frame of the current file, finding its vehicle by the decoder's number for it.
+    @inline(__always)
+    public mutating func accept(_ frame: Frame, at position: Int64, vehicle: Int) {
+        if vehicle < fileVehicles.count, fileVehicles[vehicle] >= 0 {
+            add(frame, index: fileVehicles[vehicle])
+            return
+        }
         let index = table.index(of: frame.vin)
+        if vehicle >= fileVehicles.count { fileVehicles += repeatElement(-1, count: vehicle + 1 - fileVehicles.count) }
+        fileVehicles[vehicle] = index
+        add(frame, index: index)
+    }
+
+    @inline(__always)
+    private mutating func add(_ frame: Frame, index: Int) {
         if index == buffers.vehicles { buffers.addVehicle() }
         if buffers.append(Reading(ts: frame.ts, odometer: frame.odometer, current: frame.current), to: index) {
             touched.append(index)
@@ -44,6 +63,7 @@ public struct SegmentReducer: FrameSink {
     /// Ends the current file: summarises what is buffered and returns the file's segments.
     public mutating func finishFile() -> [(vin: Vin, segment: Segment)] {
         summarise(final: true)
+        fileVehicles.removeAll(keepingCapacity: true)
         defer { segments.removeAll() }
         return segments
     }
@@ -52,6 +72,7 @@ public struct SegmentReducer: FrameSink {
     public mutating func discardFile() {
         for index in touched { buffers.removeFirst(buffers.count(of: index), of: index) }
         touched.removeAll(keepingCapacity: true)
+        fileVehicles.removeAll(keepingCapacity: true)
         sinceSummary = 0
         segments.removeAll()
     }

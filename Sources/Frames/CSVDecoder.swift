@@ -87,8 +87,9 @@ public struct CSVDecoder {
         var offset = 0
         var number = splitter.lineNumber
         while offset < count {
-            if offset <= usualLimit, let (frame, next) = usualRows.decode(base + offset, end: end, vins: &vins) {
-                sink.accept(frame, at: number)
+            if offset <= usualLimit, let (frame, vehicle, next) = usualRows.decode(base + offset, end: end, vins: &vins)
+            {
+                sink.accept(frame, at: number, vehicle: vehicle)
                 frames += 1
                 offset = base.distance(to: next)
             } else {
@@ -213,7 +214,7 @@ public struct CSVDecoder {
         bounds.set(slotOfField[field], fieldStart, count)
         field += 1
         guard field == fieldCount else { return .wrongFieldCount }
-        guard let vin = vins.parse(CSVDecoder.trimmed(base, bounds.vin)) else { return .badVin }
+        guard let (vin, vehicle) = vins.parse(CSVDecoder.trimmed(base, bounds.vin)) else { return .badVin }
         guard let ts = timestamps.parse(CSVDecoder.trimmed(base, bounds.ts)) else { return .badTs }
         guard
             let odometer = FieldParsers.tenths(
@@ -227,7 +228,8 @@ public struct CSVDecoder {
             }
             current = value
         }
-        sink.accept(Frame(vin: vin, ts: ts, odometer: Int32(odometer), current: Int32(current)), at: number)
+        sink.accept(
+            Frame(vin: vin, ts: ts, odometer: Int32(odometer), current: Int32(current)), at: number, vehicle: vehicle)
         return nil
     }
 

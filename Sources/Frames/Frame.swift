@@ -26,12 +26,22 @@ public protocol FrameSink {
     /// Takes one valid frame found at `position` (line number, or byte offset in a capture).
     /// Sinks that do not keep sources need not implement it.
     mutating func accept(_ frame: Frame, at position: Int64)
+
+    /// Takes one valid frame found at `position` whose VIN is the file's `vehicle`-th distinct
+    /// VIN (numbered 0, 1, 2, … by the decoder as it first meets them, rejected rows included):
+    /// within one file a VIN keeps its number, so a sink can find its vehicle without hashing
+    /// the VIN. Numbers start again with each file. Sinks that do not need it need not implement it.
+    mutating func accept(_ frame: Frame, at position: Int64, vehicle: Int)
 }
 
 extension FrameSink {
     /// Takes the frame, ignoring where it was found.
     @inline(__always)
     public mutating func accept(_ frame: Frame, at position: Int64) { accept(frame) }
+
+    /// Takes the frame, ignoring the decoder's number for its VIN.
+    @inline(__always)
+    public mutating func accept(_ frame: Frame, at position: Int64, vehicle: Int) { accept(frame, at: position) }
 }
 
 /// Why a row or captured frame was rejected, in the order of SPEC 7.1.

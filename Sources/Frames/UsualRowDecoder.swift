@@ -25,14 +25,14 @@ struct UsualRowDecoder {
     /// Decodes the row starting at `row`.
     ///
     /// - Precondition: `end - row >= reach`, and the byte before `end` is a line end.
-    /// - Returns: the frame and the start of the next line, or `nil` to leave the row to the
-    ///   general path.
+    /// - Returns: the frame, the number of its VIN in the file (see `FrameSink`) and the start of
+    ///   the next line, or `nil` to leave the row to the general path.
     @inline(__always)
     mutating func decode(_ row: UnsafeRawPointer, end: UnsafeRawPointer, vins: inout VinCache) -> (
-        Frame, UnsafeRawPointer
+        frame: Frame, vehicle: Int, next: UnsafeRawPointer
     )? {
         guard row.load(fromByteOffset: Vin.length, as: UInt8.self) == UInt8(ascii: ","),
-            let vin = vins.parse(UnsafeRawBufferPointer(start: row, count: Vin.length))
+            let (vin, vehicle) = vins.parse(UnsafeRawBufferPointer(start: row, count: Vin.length))
         else { return nil }
         let time = row + Vin.length + 1
         guard let (ts, timeEnd) = timestamp(time, end: end) else { return nil }
@@ -54,7 +54,7 @@ struct UsualRowDecoder {
         if next.load(as: UInt8.self) == 0x0D { next += 1 }
         guard next.load(as: UInt8.self) == 0x0A else { return nil }
         let frame = Frame(vin: vin, ts: ts, odometer: Int32(odometer), current: Int32(current))
-        return (frame, next + 1)
+        return (frame, vehicle, next + 1)
     }
 
     /// `digits[.digits]` at `start` in tenths, as `FieldParsers.tenths` reads it, and where it

@@ -79,22 +79,27 @@ public struct Vin: Hashable, Comparable, Sendable, CustomStringConvertible {
 
 /// Parses VINs, remembering the raw bytes of each one seen in an open-addressing table: rows
 /// repeat a fleet's few VINs, so most rows skip validation, and interleaved vehicles never
-/// evict each other. The result is always what `Vin(bytes:)` gives. One per decoder (file).
+/// evict each other. The result is always what `Vin(bytes:)` gives, with the VIN's number
+/// (0, 1, 2, … in order of first appearance; spellings that differ only in case share one).
+/// One per decoder (file).
 struct VinCache {
     private struct Entry {
         var head: UInt64 = 0
         var middle: UInt64 = 0
         var last: UInt8 = 0
         var vin = Vin(high: 0, low: 0)
+        var number = 0
         var used = false
     }
 
     private var entries = [Entry](repeating: Entry(), count: 256)
     private var mask = 255
     private var used = 0
+    /// The number of each VIN, by its packed value (for spellings that differ in case).
+    private var numbers: [Vin: Int] = [:]
 
     @inline(__always)
-    mutating func parse(_ bytes: UnsafeRawBufferPointer) -> Vin? {
+    mutating func parse(_ bytes: UnsafeRawBufferPointer) -> (vin: Vin, number: Int)? {
         guard bytes.count == Vin.length, let base = bytes.baseAddress else { return nil }
         let head = base.loadUnaligned(as: UInt64.self)
         let middle = base.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
@@ -102,15 +107,17 @@ struct VinCache {
         var slot = VinCache.slot(head, middle, last) & mask
         while entries[slot].used {
             if entries[slot].head == head && entries[slot].middle == middle && entries[slot].last == last {
-                return entries[slot].vin
+                return (entries[slot].vin, entries[slot].number)
             }
             slot = (slot + 1) & mask
         }
         guard let vin = Vin(bytes: bytes) else { return nil }
-        entries[slot] = Entry(head: head, middle: middle, last: last, vin: vin, used: true)
+        let number = numbers[vin, default: numbers.count]
+        numbers[vin] = number
+        entries[slot] = Entry(head: head, middle: middle, last: last, vin: vin, number: number, used: true)
         used += 1
         if used * 2 > entries.count { grow() }
-        return vin
+        return (vin, number)
     }
 
     @inline(__always)

@@ -107,6 +107,28 @@ struct OrderIndependenceTests {
         }
     }
 
+    // Files that follow each other in time join by segments, without merging frames: a worker
+    // meets the same vehicles in another order in each file (decoders number VINs per file).
+    @Test("consecutive files that meet the vehicles in other orders give the figures of one file")
+    func vehicleOrderPerFile() throws {
+        let rows = fleetRows(seed: 7)
+        let reference = TemporaryFolder()
+        defer { reference.remove() }
+        reference.write("all.csv", header + rows.joined(separator: "\n") + "\n")
+        let expected = try figuresPart(try reportJSON([reference.url.path], threads: 1))
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let middle = 1_740_787_200 + 1500
+        func time(_ row: String) -> Int { Int(row.split(separator: ",")[1]) ?? 0 }
+        let early = rows.filter { time($0) < middle }
+        let late = rows.filter { time($0) >= middle }
+        for (name, part) in [("a.csv", early), ("b.csv", Array(late.reversed()))] {
+            folder.write(name, header + part.joined(separator: "\n") + "\n")
+        }
+        #expect(!early.isEmpty && !late.isEmpty)
+        #expect(try figuresPart(try reportJSON([folder.url.path], threads: 1)) == expected)
+    }
+
     // Small chunks make many segments per file (joined, or overlapping and merged frame by frame);
     // a small memory budget merges overlapping vehicles in several passes.
     @Test(

@@ -242,6 +242,39 @@ struct CSVDecoderTests {
         }
     }
 
+    /// Records each frame's VIN with the decoder's number for it.
+    struct NumberedVins: FrameSink {
+        var pairs: [(Vin, Int)] = []
+        mutating func accept(_ frame: Frame) { Issue.record("the decoder must give each VIN's number") }
+        mutating func accept(_ frame: Frame, at position: Int64, vehicle: Int) { pairs.append((frame.vin, vehicle)) }
+    }
+
+    @Test("each VIN keeps one number in a file, in order of first appearance, case and rejected rows included")
+    func vehicleNumbers() {
+        var text = header
+        text += "LZYTEST0000000001,1740787200,1.0,1.0\n"
+        text += "LZYTEST0000000002,not a time,1.0,1.0\n"  // rejected, but its VIN is met first here
+        text += "lzytest0000000001,1740787210,1.0,1.0\n"
+        text += (0..<300).map { "LZYTEST000000000\($0 % 3 + 1),\(1_740_787_220 + $0),1.0,1.0\n" }.joined()
+        text += " LZYTEST0000000003 ,1740797200,1.0,1.0\n"
+        for pieceSize in [1 << 20, 1, 7] {
+            var decoder = CSVDecoder(localOffset: 0)
+            var sink = NumberedVins()
+            Array(text.utf8).withUnsafeBytes { buffer in
+                var start = 0
+                while start < buffer.count {
+                    let end = min(buffer.count, start + pieceSize)
+                    decoder.consume(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), into: &sink)
+                    start = end
+                }
+            }
+            decoder.finish(into: &sink)
+            let expected = ["LZYTEST0000000001": 0, "LZYTEST0000000002": 1, "LZYTEST0000000003": 2]
+            #expect(sink.pairs.count == 303)
+            #expect(sink.pairs.allSatisfy { expected[$0.0.description] == $0.1 }, "pieces of \(pieceSize)")
+        }
+    }
+
     // Property: however the bytes are split into pieces, the result is the same.
     @Test("piece boundaries do not change the result", arguments: [1, 2, 3, 5, 7, 64, 4097])
     func pieceSizes(_ pieceSize: Int) {
