@@ -15,6 +15,10 @@ public struct CaptureDecoder: TelemetryDecoder {
     private var skipped = [Int](repeating: 0, count: 256)
     private var valid = [Int](repeating: 0, count: 256)
     private var valid2025 = 0
+    /// Parses VINs, remembering the raw bytes of each one seen, and numbers them.
+    private var vins = VinCache()
+    /// The bytes of the last date seen (year, month, day) and its day number.
+    private var lastDate: (key: Int, days: Int64) = (-1, 0)
 
     /// Binary captures never fail as a whole: damage is rejected frame by frame.
     public var failure: String? { nil }
@@ -47,8 +51,15 @@ public struct CaptureDecoder: TelemetryDecoder {
 
     /// Decodes the next piece of the capture.
     public mutating func consume<Sink: FrameSink>(_ bytes: UnsafeRawBufferPointer, into sink: inout Sink) {
-        pending.append(contentsOf: bytes)
-        decodePending(final: false, into: &sink)
+        guard pending.isEmpty else {
+            pending.append(contentsOf: bytes)
+            decodePending(final: false, into: &sink)
+            return
+        }
+        // Nothing held back: decode in place and keep only an unfinished frame.
+        let consumed = decode(bytes, final: false, into: &sink)
+        pendingOffset += Int64(consumed)
+        pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
     }
 
     /// Ends the capture: a frame cut off by the end of the file is `truncated_frame`.
@@ -136,7 +147,7 @@ public struct CaptureDecoder: TelemetryDecoder {
             rejections.record(.encrypted, position: offset, line: none)
             return
         }
-        guard let vin = Vin(bytes: UnsafeRawBufferPointer(rebasing: frame[4..<21])) else {
+        guard let (vin, vehicle) = vins.parse(UnsafeRawBufferPointer(rebasing: frame[4..<21])) else {
             rejections.record(.badVin, position: offset, line: none)
             return
         }
@@ -145,7 +156,7 @@ public struct CaptureDecoder: TelemetryDecoder {
             return
         }
         let data = UnsafeRawBufferPointer(rebasing: frame[24..<(24 + length)])
-        guard let ts = CaptureDecoder.time(data) else {
+        guard let ts = time(data) else {
             rejections.record(.badTs, position: offset, line: none)
             return
         }
@@ -159,7 +170,31 @@ public struct CaptureDecoder: TelemetryDecoder {
             return
         }
         frames += 1
-        sink.accept(Frame(vin: vin, ts: ts, odometer: Int32(odometer), current: Int32(blocks.current)), at: offset)
+        sink.accept(
+            Frame(vin: vin, ts: ts, odometer: Int32(odometer), current: Int32(blocks.current)), at: offset,
+            vehicle: vehicle)
+    }
+
+    /// `CaptureDecoder.time`, remembering the last date: frames come in runs of the same day.
+    @inline(__always)
+    private mutating func time(_ data: UnsafeRawBufferPointer) -> Int64? {
+        let key = Int(data[0]) << 16 | Int(data[1]) << 8 | Int(data[2])
+        guard key == lastDate.key else {
+            guard let ts = CaptureDecoder.time(data) else { return nil }
+            lastDate = (key, ts - CaptureDecoder.secondsOfDay(data))
+            return ts
+        }
+        let hour = Int(data[3])
+        let minute = Int(data[4])
+        let second = Int(data[5])
+        guard hour <= 23, minute <= 59, second <= 59 else { return nil }
+        return lastDate.days + CaptureDecoder.secondsOfDay(data)
+    }
+
+    /// Hour, minute and second of a frame time, in seconds.
+    @inline(__always)
+    static func secondsOfDay(_ data: UnsafeRawBufferPointer) -> Int64 {
+        Int64(Int(data[3]) * 3600 + Int(data[4]) * 60 + Int(data[5]))
     }
 
     /// The frame time: year − 2000, month, day, hour, minute, second in UTC+08:00 (SPEC 9.2).

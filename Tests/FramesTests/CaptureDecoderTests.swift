@@ -49,6 +49,28 @@ struct CaptureDecoderTests {
         #expect(noStacks.map(\.odometer) == [100])
     }
 
+    // The decoder remembers the last date: a run of frames of one day, another day in between, and
+    // a bad hour or date on a remembered or a new day must read as each frame alone reads.
+    @Test("frame times across days, with bad times among them, read as each frame alone (SPEC 9.2)")
+    func timesAcrossDays() {
+        let times: [[UInt8]] = [
+            [25, 3, 1, 8, 0, 1], [25, 3, 1, 23, 59, 59], [25, 3, 1, 24, 0, 0], [25, 3, 1, 9, 60, 0],
+            [25, 3, 2, 0, 0, 0], [25, 3, 2, 0, 0, 60], [25, 2, 29, 8, 0, 0], [25, 3, 1, 9, 0, 0],
+            [24, 2, 29, 12, 0, 0], [100, 1, 1, 0, 0, 0], [25, 3, 2, 1, 0, 0],
+        ]
+        var capture: [UInt8] = []
+        var alone: [Frame] = []
+        for time in times {
+            let frame = Capture.frame(data: time + Capture.vehicle(5))
+            capture += frame
+            alone += Capture.decode(frame).1
+        }
+        let (decoder, frames) = Capture.decode(capture)
+        #expect(frames == alone)
+        #expect(frames.count == 6)
+        #expect(decoder.rejections.counts[RejectionReason.badTs.rawValue] == 5)
+    }
+
     @Test(
         "odometer above 9,999,999 (the abnormal/invalid markers) is no odometer",
         arguments: [
