@@ -55,6 +55,49 @@ public struct Segment: Sendable {
         self = builder.finish()
     }
 
+    /// One segment for `a` followed by `b` — what summarising their frames together gives — or
+    /// `nil` when `b` does not start after `a` ends. Joining segments this way and then with
+    /// `SegmentJoin` gives the figures `SegmentJoin` gives for them all.
+    public static func joined(_ a: Segment, _ b: Segment, year: ReportYear, limits: TelemetryLimits) -> Segment? {
+        guard a.last.ts < b.first.ts else { return nil }
+        let between = EdgeInterval(
+            rawClass: Timeline.classify(a.last, b.first, limits), dd: Int64(b.first.odometer) - Int64(a.last.odometer),
+            inYear: year.contains(b.first.ts), booked: false)
+        // The intervals whose class may still change, with their place among the joined
+        // segment's intervals; the ones in between were settled inside `a` or `b`.
+        let countA = a.intervalCount
+        let countB = b.intervalCount
+        let count = countA + countB + 1
+        var items: [(place: Int, edge: EdgeInterval)] = []
+        if let head = a.head { items.append((0, head)) }
+        if let tail = a.tail { items.append((countA - 1, tail)) }
+        items.append((countA, between))
+        if let head = b.head { items.append((countA + 1, head)) }
+        if let tail = b.tail { items.append((countA + countB, tail)) }
+        var figures = a.figures
+        figures.absorb(b.figures)
+        for index in items.indices where !items[index].edge.booked {
+            let (place, edge) = items[index]
+            var finalClass = edge.rawClass
+            // A neighbour that is not in `items` was settled inside its segment: not a rollback
+            // that could still matter here.
+            let before = index > 0 && items[index - 1].place == place - 1 && items[index - 1].edge.rawClass == .rollback
+            let after =
+                index + 1 < items.count && items[index + 1].place == place + 1
+                && items[index + 1].edge.rawClass == .rollback
+            if finalClass.isPowered && (before || after) { finalClass = .suspect }
+            // At an end of the joined segment a battery or hydrogen interval stays open.
+            if (place == 0 || place == count - 1) && finalClass.isPowered { continue }
+            if edge.inYear { figures.book(finalClass, dd: edge.dd) }
+            items[index].edge.booked = true
+        }
+        return Segment(
+            first: a.first, last: b.last, keptFrames: a.keptFrames + b.keptFrames, head: items.first?.edge,
+            tail: count >= 2 ? items.last?.edge : nil, figures: figures,
+            exactDuplicates: a.exactDuplicates + b.exactDuplicates,
+            conflictingDuplicates: a.conflictingDuplicates + b.conflictingDuplicates)
+    }
+
     fileprivate init(
         first: Reading, last: Reading, keptFrames: Int, head: EdgeInterval?, tail: EdgeInterval?,
         figures: VehicleYear, exactDuplicates: Int, conflictingDuplicates: Int

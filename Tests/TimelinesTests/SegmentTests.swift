@@ -80,6 +80,40 @@ struct SegmentTests {
         }
     }
 
+    // Property: joining neighbouring segments into one, in any order of joins, changes nothing.
+    @Test("neighbouring segments joined into one give the same figures", arguments: [2, 3, 6, 20])
+    func joinedNeighbours(_ pieces: Int) {
+        var random = SplitMix(seed: UInt64(100 + pieces))
+        let year = ReportYear(2025, offset: 8 * 3600)
+        for trial in 0..<60 {
+            let start = year.start - Int64(trial % 3 == 0 ? 2000 : -5000)
+            let readings = randomReadings(&random, count: 2 + Int(random.next() % 120), start: start)
+            let expected = VehicleYear(Timeline(vin: vin, readings: readings), year: year, limits: limits)
+            var cuts = Set<Int>()
+            while cuts.count < min(pieces - 1, readings.count - 1) {
+                cuts.insert(1 + Int(random.next() % UInt64(readings.count - 1)))
+            }
+            var segments: [Segment] = []
+            var begin = 0
+            for cut in cuts.sorted() + [readings.count] {
+                segments.append(Segment(readings: Array(readings[begin..<cut]), year: year, limits: limits))
+                begin = cut
+            }
+            while segments.count > 1 {
+                let at = Int(random.next() % UInt64(segments.count - 1))
+                let joined = Segment.joined(segments[at], segments[at + 1], year: year, limits: limits)
+                #expect(joined != nil)
+                guard let joined else { break }
+                #expect(Segment.joined(segments[at + 1], segments[at], year: year, limits: limits) == nil)
+                segments.replaceSubrange(at...(at + 1), with: [joined])
+                #expect(
+                    SegmentJoin.figures(segments.shuffled(using: &random), year: year, limits: limits) == expected,
+                    "trial \(trial), \(segments.count) segments")
+            }
+            #expect(segments.first?.keptFrames == readings.count)
+        }
+    }
+
     @Test("overlapping segments are refused, so their frames get merged instead")
     func overlap() {
         let year = ReportYear(1970, offset: 0)
