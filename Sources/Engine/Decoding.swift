@@ -18,7 +18,6 @@ struct DecodedFile: Sendable {
     var skippedByCommand: [UInt8: Int] = [:]
     var validByCommand: [UInt8: Int] = [:]
     var revisions: [Int: Int] = [:]
-    var segments: [(vin: Vin, segment: Segment)] = []
 }
 
 /// Bytes of one file → its format's decoder → the caller's frame sink, which it points to only

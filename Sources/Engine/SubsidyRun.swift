@@ -123,8 +123,8 @@ public enum SubsidyRun {
         year: Int, settings: RunSettings
     ) -> Report {
         let reportYear = ReportYear(year, offset: policy.timezoneOffset)
-        let decoded = decodeAll(files, policy: policy, year: reportYear, settings: settings)
-        let measured = measure(decoded, files: files, policy: policy, year: reportYear, settings: settings)
+        let (decoded, store) = decodeAll(files, policy: policy, year: reportYear, settings: settings)
+        let measured = measure(store, files: files, policy: policy, year: reportYear, settings: settings)
         let entries = zip(files, decoded).map(fileEntry)
         return Report(
             engineVersion: engineVersion, rulesVersion: rulesVersion, policyId: policy.id,
@@ -202,25 +202,38 @@ public struct Progress: Sendable {
 }
 
 extension SubsidyRun {
-    /// Decodes every file, `threads` at a time, into segments; results are in the order of `files`.
+    /// Decodes every file, `threads` at a time, into segments; results are in the order of
+    /// `files`, the segments of the files that succeeded in the store.
     static func decodeAll(_ files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings)
-        -> [DecodedFile]
+        -> ([DecodedFile], SegmentStore)
     {
+        // A stored segment costs about 512 bytes; a sixteenth of the budget is for segments.
+        let store = Mutex(
+            SegmentStore(
+                budget: settings.memoryLimit / 16 / 512, settling: 4 * settings.threads, year: year,
+                limits: policy.limits))
         let sizes = files.map { fileSize($0.fileSystemPath) }
         let totalBytes = sizes.reduce(0, +)
-        // Largest files first, so no worker is left with a big file at the end; with fewer
-        // files than threads, each file is read ahead on a helper thread.
-        let order = files.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
+        // Files much larger than most go first, largest first, so that no worker is left with a
+        // big file at the end; the rest in path order, which for files named by date is time
+        // order, so the segment store can join a vehicle's segments without later ones falling
+        // between them. With fewer files than threads, each file is read ahead on a helper thread.
+        let median = sizes.isEmpty ? 0 : sizes.sorted()[sizes.count / 2]
+        let isLarge = { (index: Int) in sizes[index] > 4 * median }
+        let order =
+            files.indices.filter(isLarge).sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
+            + files.indices.filter { !isLarge($0) }
         let readAhead = settings.threads > 1 && files.count < settings.threads
         let counters = Mutex(Progress(filesDone: 0, files: files.count, bytesDone: 0, bytes: totalBytes, frames: 0))
         let inOrder = forEachFile(order.indices, threads: settings.threads) {
             SegmentReducer(year: year, limits: policy.limits, chunkFrames: settings.chunkFrames)
         } work: { (position, reducer: inout SegmentReducer, reader: inout ArchiveReader) -> DecodedFile in
             let index = order[position]
-            var result = decode(
+            let result = decode(
                 files[index], with: &reader, into: &reducer, localOffset: policy.timezoneOffset, readAhead: readAhead)
             if result.error == nil {
-                result.segments = reducer.finishFile()
+                let segments = reducer.finishFile()
+                store.withLock { $0.add(segments, file: index) }
             } else {
                 reducer.discardFile()
             }
@@ -237,28 +250,21 @@ extension SubsidyRun {
         }
         var results = [DecodedFile?](repeating: nil, count: files.count)
         for (position, index) in order.enumerated() { results[index] = inOrder[position] }
-        return results.map { $0! }
+        return (results.map { $0! }, store.withLock { $0 })
     }
 
     /// Joins each vehicle's segments; vehicles whose segments overlap in time are merged frame by
     /// frame from their files, in batches that fit the memory budget.
     static func measure(
-        _ decoded: [DecodedFile], files: [InputFile], policy: Policy, year: ReportYear,
+        _ store: SegmentStore, files: [InputFile], policy: Policy, year: ReportYear,
         settings: RunSettings
     ) -> (figures: [Vin: VehicleYear], exact: Int, conflicting: Int) {
-        var segments: [Vin: [Segment]] = [:]
-        var sources: [Vin: Set<Int>] = [:]
-        for (fileIndex, result) in decoded.enumerated() where result.error == nil {
-            for (vin, segment) in result.segments {
-                segments[vin, default: []].append(segment)
-                sources[vin, default: []].insert(fileIndex)
-            }
-        }
         var figures: [Vin: VehicleYear] = [:]
         var exact = 0
         var conflicting = 0
         var overlapping: [(vin: Vin, frames: Int)] = []
-        for (vin, list) in segments {
+        for (vin, vehicle) in store.vehicles {
+            let list = vehicle.segments
             if let joined = SegmentJoin.figures(list, year: year, limits: policy.limits) {
                 figures[vin] = joined
                 exact += list.reduce(0) { $0 + $1.exactDuplicates }
@@ -281,7 +287,7 @@ extension SubsidyRun {
             let last = position == overlapping.count - 1
             if last || batchFrames + overlapping[position + 1].frames > budget {
                 let merged = mergeExactly(
-                    Set(batch), from: batch.reduce(into: Set<Int>()) { $0.formUnion(sources[$1]!) },
+                    Set(batch), from: batch.reduce(into: Set<Int>()) { $0.formUnion(store.files(of: $1)) },
                     files: files, policy: policy, year: year, settings: settings)
                 for (vin, entry) in merged {
                     figures[vin] = entry.figures

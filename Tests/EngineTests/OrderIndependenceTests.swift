@@ -129,6 +129,28 @@ struct OrderIndependenceTests {
         #expect(try figuresPart(try reportJSON([folder.url.path], threads: 1)) == expected)
     }
 
+    // A tiny memory limit makes the run join neighbouring segments as files come in; late rows
+    // that then fall inside a joined stretch make their vehicle merged exactly.
+    @Test("a memory limit that keeps few segments does not change the report", arguments: [false, true])
+    func fewSegments(_ withLateRows: Bool) throws {
+        let rows = fleetRows(seed: 11)
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        func time(_ row: String) -> Int { Int(row.split(separator: ",")[1]) ?? 0 }
+        func isLate(_ row: String) -> Bool { withLateRows && row.hasSuffix("0") }
+        // Twelve files of consecutive stretches of time (and perhaps one of late rows).
+        let start = 1_740_787_200
+        for part in 0..<12 {
+            let slice = rows.filter { min(max(time($0) - start, 0) / 600, 11) == part && !isLate($0) }
+            folder.write("p\(part).csv", header + slice.joined(separator: "\n") + "\n")
+        }
+        folder.write("late.csv", header + rows.filter(isLate).joined(separator: "\n") + "\n")
+        let reference = try reportJSON([folder.url.path], threads: 1)
+        for threads in [1, 2] {
+            #expect(try reportJSON([folder.url.path], threads: threads, memoryLimit: 4 * 512 * 3) == reference)
+        }
+    }
+
     // Small chunks make many segments per file (joined, or overlapping and merged frame by frame);
     // a small memory budget merges overlapping vehicles in several passes.
     @Test(
