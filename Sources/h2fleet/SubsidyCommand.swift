@@ -52,8 +52,9 @@ struct SubsidyCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Memory budget in MiB for merging vehicles whose data overlaps in time (late or shuffled files); "
-                + "above it they are merged in several passes.", valueName: "MiB"))
+            "Memory budget in MiB: vehicles whose data overlaps in time (late or shuffled files) are merged "
+                + "in as many passes as it needs, and past a sixteenth of it each vehicle's summaries are joined.",
+            valueName: "MiB"))
     var memoryLimit: Int = RunSettings.defaultMemoryLimit >> 20
 
     @Flag(inversion: .prefixedNo, help: "Show a progress bar on standard error when it is a terminal.")
