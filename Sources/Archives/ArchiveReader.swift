@@ -10,6 +10,16 @@ import Crypto
 public protocol ByteSink {
     /// Takes the next piece of the file's content. The buffer is valid only during the call.
     mutating func consume(_ bytes: UnsafeRawBufferPointer)
+
+    /// Where the reader may decompress the next bytes to, or `nil` (the default) for its own
+    /// buffer. When the reader uses it, it then passes `consume` the bytes it wrote there, from
+    /// its start: a sink that keeps the bytes anyway saves copying them.
+    mutating func room() -> UnsafeMutableRawBufferPointer?
+}
+
+extension ByteSink {
+    /// No room of its own: the reader decompresses into its buffer.
+    public mutating func room() -> UnsafeMutableRawBufferPointer? { nil }
 }
 
 /// What is known of a file as stored: its size and SHA-256 (for the audit trail, SPEC 7.1).
@@ -140,9 +150,15 @@ public struct ArchiveReader: ~Copyable {
             sink.consume(chunk)
             return
         }
+        var position = 0
         do {
-            try decompressor.decompress(chunk, output: outputBuffer) { (piece) throws(ArchiveError) in
-                sink.consume(piece)
+            while true {
+                let output = sink.room() ?? outputBuffer
+                let written = try decompressor.decompress(chunk, from: &position, into: output)
+                if written > 0 { sink.consume(UnsafeRawBufferPointer(rebasing: output[0..<written])) }
+                // Done with this input once it is consumed and the output was not filled (a full
+                // output may mean libzstd holds more).
+                if position == chunk.count && written < output.count { break }
             }
         } catch {
             failure = ArchiveError(error.code, error.message, path: file.path)

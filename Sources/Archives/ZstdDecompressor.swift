@@ -24,32 +24,26 @@ struct ZstdDecompressor: ~Copyable {
         atFrameBoundary = true
     }
 
-    /// Decompresses all of `input`, handing each filled piece of `output` to `emit`.
+    /// Decompresses from `input[position...]` into `output` as far as either goes, advancing
+    /// `position`; returns the number of bytes written at the start of `output`.
     ///
     /// Multi-frame streams (as written by `zstd` and `pzstd`) continue across frames.
     /// - Throws: a message from libzstd when the data is not a valid zstd stream.
     mutating func decompress(
-        _ input: UnsafeRawBufferPointer,
-        output: UnsafeMutableRawBufferPointer,
-        emit: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void
-    ) throws(ArchiveError) {
-        guard let inBase = input.baseAddress, input.count > 0, let outBase = output.baseAddress else { return }
-        var inBuffer = ZSTD_inBuffer(src: inBase, size: input.count, pos: 0)
-        while true {
-            var outBuffer = ZSTD_outBuffer(dst: outBase, size: output.count, pos: 0)
-            let result = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
-            if ZSTD_isError(result) != 0 {
-                let name = String(cString: ZSTD_getErrorName(result))
-                throw ArchiveError(.corrupt, "not a valid zstd stream (\(name))")
-            }
-            atFrameBoundary = result == 0
-            if outBuffer.pos > 0 {
-                try emit(UnsafeRawBufferPointer(start: outBase, count: outBuffer.pos))
-            }
-            // Done with this input once it is consumed and the output buffer was not filled
-            // (a full buffer may mean libzstd holds more output).
-            if inBuffer.pos == inBuffer.size && outBuffer.pos < outBuffer.size { return }
+        _ input: UnsafeRawBufferPointer, from position: inout Int, into output: UnsafeMutableRawBufferPointer
+    ) throws(ArchiveError) -> Int {
+        // Called again with the input used up, it hands over what libzstd still holds.
+        guard let inBase = input.baseAddress, let outBase = output.baseAddress, output.count > 0 else { return 0 }
+        var inBuffer = ZSTD_inBuffer(src: inBase, size: input.count, pos: position)
+        var outBuffer = ZSTD_outBuffer(dst: outBase, size: output.count, pos: 0)
+        let result = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
+        if ZSTD_isError(result) != 0 {
+            let name = String(cString: ZSTD_getErrorName(result))
+            throw ArchiveError(.corrupt, "not a valid zstd stream (\(name))")
         }
+        atFrameBoundary = result == 0
+        position = inBuffer.pos
+        return outBuffer.pos
     }
 
     /// Decompresses a whole file held in memory in one call, straight into `output` (grown as
