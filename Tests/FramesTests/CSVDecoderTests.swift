@@ -24,6 +24,12 @@ func decodeInPieces<Decoder: TelemetryDecoder>(_ decoder: Decoder, _ bytes: [UIn
 ) {
     var decoder = decoder
     var sink = Frames()
+    feed(&decoder, bytes, pieceSize: pieceSize, into: &sink)
+    return (decoder, sink.all)
+}
+
+/// Feeds `bytes` to `decoder` in pieces of `pieceSize` bytes, then finishes it, into `sink`.
+func feed(_ decoder: inout some TelemetryDecoder, _ bytes: [UInt8], pieceSize: Int, into sink: inout some FrameSink) {
     bytes.withUnsafeBytes { buffer in
         var start = 0
         while start < buffer.count {
@@ -33,7 +39,6 @@ func decodeInPieces<Decoder: TelemetryDecoder>(_ decoder: Decoder, _ bytes: [UIn
         }
     }
     decoder.finish(into: &sink)
-    return (decoder, sink.all)
 }
 
 let header = "vin,ts,odometer_km,fc_current_a\n"
@@ -221,15 +226,7 @@ struct CSVDecoderTests {
         for pieceSize in [1 << 20, 1, 4097] {
             var decoder = CSVDecoder(localOffset: 8 * 3600)
             var sink = PlacedFrames()
-            Array(text.utf8).withUnsafeBytes { buffer in
-                var start = 0
-                while start < buffer.count {
-                    let end = min(buffer.count, start + pieceSize)
-                    decoder.consume(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), into: &sink)
-                    start = end
-                }
-            }
-            decoder.finish(into: &sink)
+            feed(&decoder, Array(text.utf8), pieceSize: pieceSize, into: &sink)
             results.append((decoder, sink))
         }
         let (whole, wholeFrames) = results[0]
@@ -260,15 +257,7 @@ struct CSVDecoderTests {
         for pieceSize in [1 << 20, 1, 7] {
             var decoder = CSVDecoder(localOffset: 0)
             var sink = NumberedVins()
-            Array(text.utf8).withUnsafeBytes { buffer in
-                var start = 0
-                while start < buffer.count {
-                    let end = min(buffer.count, start + pieceSize)
-                    decoder.consume(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), into: &sink)
-                    start = end
-                }
-            }
-            decoder.finish(into: &sink)
+            feed(&decoder, Array(text.utf8), pieceSize: pieceSize, into: &sink)
             let expected = ["LZYTEST0000000001": 0, "LZYTEST0000000002": 1, "LZYTEST0000000003": 2]
             #expect(sink.pairs.count == 303)
             #expect(sink.pairs.allSatisfy { expected[$0.0.description] == $0.1 }, "pieces of \(pieceSize)")

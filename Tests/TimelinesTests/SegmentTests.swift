@@ -23,6 +23,23 @@ struct SegmentTests {
         return readings
     }
 
+    /// `readings` cut at random places into at most `pieces` segments, in time order, and the cuts.
+    func randomSegments(_ random: inout SplitMix, _ readings: [Reading], pieces: Int, year: ReportYear) -> (
+        [Segment], [Int]
+    ) {
+        var cuts = Set<Int>()
+        while cuts.count < min(pieces - 1, readings.count - 1) {
+            cuts.insert(1 + Int(random.next() % UInt64(readings.count - 1)))
+        }
+        var segments: [Segment] = []
+        var begin = 0
+        for cut in cuts.sorted() + [readings.count] {
+            segments.append(Segment(readings: Array(readings[begin..<cut]), year: year, limits: limits))
+            begin = cut
+        }
+        return (segments, cuts.sorted())
+    }
+
     @Test("cutting a timeline anywhere into segments gives the same figures", arguments: [1, 2, 3, 5, 8, 40])
     func cuts(_ pieces: Int) {
         var random = SplitMix(seed: UInt64(pieces))
@@ -34,20 +51,10 @@ struct SegmentTests {
             let readings = randomReadings(&random, count: 2 + Int(random.next() % 120), start: start)
             let whole = Timeline(vin: vin, readings: readings)
             let expected = VehicleYear(whole, year: year, limits: limits)
-            var cuts = Set<Int>()
-            while cuts.count < min(pieces - 1, readings.count - 1) {
-                cuts.insert(1 + Int(random.next() % UInt64(readings.count - 1)))
-            }
-            var segments: [Segment] = []
-            var begin = 0
-            for cut in cuts.sorted() + [readings.count] {
-                segments.append(
-                    Segment(readings: Array(readings[begin..<cut]), year: year, limits: limits))
-                begin = cut
-            }
+            var (segments, cuts) = randomSegments(&random, readings, pieces: pieces, year: year)
             segments.shuffle(using: &random)
             let joined = SegmentJoin.figures(segments, year: year, limits: limits)
-            #expect(joined == expected, "trial \(trial), cuts \(cuts.sorted())")
+            #expect(joined == expected, "trial \(trial), cuts \(cuts)")
         }
     }
 
@@ -89,16 +96,7 @@ struct SegmentTests {
             let start = year.start - Int64(trial % 3 == 0 ? 2000 : -5000)
             let readings = randomReadings(&random, count: 2 + Int(random.next() % 120), start: start)
             let expected = VehicleYear(Timeline(vin: vin, readings: readings), year: year, limits: limits)
-            var cuts = Set<Int>()
-            while cuts.count < min(pieces - 1, readings.count - 1) {
-                cuts.insert(1 + Int(random.next() % UInt64(readings.count - 1)))
-            }
-            var segments: [Segment] = []
-            var begin = 0
-            for cut in cuts.sorted() + [readings.count] {
-                segments.append(Segment(readings: Array(readings[begin..<cut]), year: year, limits: limits))
-                begin = cut
-            }
+            var (segments, _) = randomSegments(&random, readings, pieces: pieces, year: year)
             while segments.count > 1 {
                 let at = Int(random.next() % UInt64(segments.count - 1))
                 let joined = Segment.joined(segments[at], segments[at + 1], year: year, limits: limits)
