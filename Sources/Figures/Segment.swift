@@ -215,40 +215,15 @@ public enum SegmentJoin {
     /// them overlap in time (then the frames themselves must be merged).
     public static func figures(_ segments: [Segment], year: ReportYear, limits: TelemetryLimits) -> VehicleYear? {
         let sorted = segments.sorted { $0.first.ts < $1.first.ts }
-        for index in sorted.indices.dropFirst() where sorted[index - 1].last.ts >= sorted[index].first.ts {
-            return nil
+        guard var whole = sorted.first else { return VehicleYear() }
+        for segment in sorted.dropFirst() {
+            guard let joined = Segment.joined(whole, segment, year: year, limits: limits) else { return nil }
+            whole = joined
         }
-        var figures = VehicleYear()
-        // The intervals whose final class is still open, in time order: segment edges and the
-        // intervals between segments. `linked` says whether an item is adjacent to the one
-        // before it in this list.
-        var items: [(edge: EdgeInterval, linked: Bool)] = []
-        for (index, segment) in sorted.enumerated() {
-            figures.absorb(segment.figures)
-            if index > 0 {
-                let previous = sorted[index - 1].last
-                let raw = Timeline.classify(previous, segment.first, limits)
-                let between = EdgeInterval(
-                    rawClass: raw, dd: Int64(segment.first.odometer) - Int64(previous.odometer),
-                    inYear: year.contains(segment.first.ts), booked: false)
-                items.append((between, true))
-            }
-            if let head = segment.head { items.append((head, true)) }
-            // With exactly two intervals, head and tail are adjacent; the rule between them was
-            // applied inside the segment, and applying it again changes nothing.
-            if let tail = segment.tail { items.append((tail, segment.intervalCount == 2)) }
-        }
-        for index in items.indices where !items[index].edge.booked {
-            let edge = items[index].edge
-            var finalClass = edge.rawClass
-            if finalClass == .battery || finalClass == .hydrogen {
-                let before = items[index].linked && index > 0 && items[index - 1].edge.rawClass == .rollback
-                let after =
-                    index + 1 < items.count && items[index + 1].linked
-                    && items[index + 1].edge.rawClass == .rollback
-                if before || after { finalClass = .suspect }
-            }
-            if edge.inYear { figures.book(finalClass, dd: edge.dd) }
+        // Nothing lies beyond the whole timeline: its open edges keep their class.
+        var figures = whole.figures
+        for edge in [whole.head, whole.tail].compactMap({ $0 }) where !edge.booked && edge.inYear {
+            figures.book(edge.rawClass, dd: edge.dd)
         }
         return figures
     }
