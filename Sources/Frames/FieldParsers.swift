@@ -91,6 +91,15 @@ public enum FieldParsers {
         return CivilTime.days(year: year, month: month, day: day)
     }
 
+    /// A zone `±HH:MM` (the first six bytes of `zone`, the sign included) in seconds east of UTC.
+    @inline(__always)
+    static func zoneOffset(_ zone: UnsafeRawBufferPointer) -> Int? {
+        guard let hours = number(zone, 1, 2), zone[3] == UInt8(ascii: ":"), let minutes = number(zone, 4, 2),
+            hours <= 23, minutes <= 59
+        else { return nil }
+        return (hours * 3600 + minutes * 60) * (zone[0] == UInt8(ascii: "-") ? -1 : 1)
+    }
+
     /// The rest of a date-time after its date (`T` or space, `HH:MM:SS`, fraction, zone).
     @inline(__always)
     static func time(_ bytes: UnsafeRawBufferPointer, days: Int, localOffset: Int) -> Int64? {
@@ -115,11 +124,9 @@ public enum FieldParsers {
                 offset = 0
                 index += 1
             } else if marker == UInt8(ascii: "+") || marker == UInt8(ascii: "-") {
-                guard count - index == 6, let hours = number(bytes, index + 1, 2),
-                    bytes[index + 3] == UInt8(ascii: ":"),
-                    let minutes = number(bytes, index + 4, 2), hours <= 23, minutes <= 59
+                guard count - index == 6, let zone = zoneOffset(UnsafeRawBufferPointer(rebasing: bytes[index...]))
                 else { return nil }
-                offset = (hours * 3600 + minutes * 60) * (marker == UInt8(ascii: "-") ? -1 : 1)
+                offset = zone
                 index += 6
             } else {
                 return nil

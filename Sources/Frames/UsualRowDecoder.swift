@@ -129,12 +129,11 @@ struct UsualRowDecoder {
             guard zone.distance(to: end) >= 8 else { return nil }
             let key = zone.loadUnaligned(as: UInt64.self) & 0xFFFF_FFFF_FFFF
             if key != zoneKey {
-                let bytes = UnsafeRawBufferPointer(start: zone, count: 6)
-                guard let hours = FieldParsers.number(bytes, 1, 2), bytes[3] == UInt8(ascii: ":"),
-                    let minutes = FieldParsers.number(bytes, 4, 2), hours <= 23, minutes <= 59
-                else { return nil }
+                guard let offset = FieldParsers.zoneOffset(UnsafeRawBufferPointer(start: zone, count: 6)) else {
+                    return nil
+                }
                 zoneKey = key
-                zoneOffset = Int64(hours * 3600 + minutes * 60) * (bytes[0] == UInt8(ascii: "-") ? -1 : 1)
+                zoneOffset = Int64(offset)
             }
             offset = zoneOffset
             zone += 6
