@@ -13,13 +13,15 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(path: "../..")],
     targets: [
+        // libFuzzer's driver entry, shared by the fuzz targets.
+        .target(name: "FuzzDriver"),
         .executableTarget(
             name: "FuzzCSV",
-            dependencies: [.product(name: "H2fleetStages", package: mainPackage)]
+            dependencies: ["FuzzDriver", .product(name: "H2fleetStages", package: mainPackage)]
         ),
         .executableTarget(
             name: "FuzzArchive",
-            dependencies: [.product(name: "H2fleetStages", package: mainPackage)]
+            dependencies: ["FuzzDriver", .product(name: "H2fleetStages", package: mainPackage)]
         ),
     ]
 )

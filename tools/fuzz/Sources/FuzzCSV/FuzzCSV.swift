@@ -1,3 +1,4 @@
+import FuzzDriver
 import Figures
 import Frames
 import Timelines
@@ -71,16 +72,7 @@ public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
 }
 
 /// SwiftPM links an executable target's entry point as `FuzzCSV_main`; hand over to libFuzzer.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafeRawPointer, Int) -> CInt
-) -> CInt
-
 @_cdecl("FuzzCSV_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments) { start, length in fuzzCSV(start, length) }
+    runFuzzer(argc, argv) { start, length in fuzzCSV(start, length) }
 }
