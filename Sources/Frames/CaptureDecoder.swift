@@ -17,8 +17,8 @@ public struct CaptureDecoder: TelemetryDecoder {
     private var valid2025 = 0
     /// Parses VINs, remembering the raw bytes of each one seen, and numbers them.
     private var vins = VinCache()
-    /// The bytes of the last date seen (year, month, day) and its day number.
-    private var lastDate: (key: Int, days: Int64) = (-1, 0)
+    /// The bytes of the last date seen (year, month, day) and its first second.
+    private var lastDate: (key: Int, start: Int64) = (-1, 0)
 
     /// Binary captures never fail as a whole: damage is rejected frame by frame.
     public var failure: String? { nil }
@@ -175,41 +175,29 @@ public struct CaptureDecoder: TelemetryDecoder {
             vehicle: vehicle)
     }
 
-    /// `CaptureDecoder.time`, remembering the last date: frames come in runs of the same day.
+    /// The frame time: year − 2000, month, day, hour, minute, second in UTC+08:00 (SPEC 9.2). The
+    /// start of the last date is remembered: frames come in runs of the same day.
     @inline(__always)
     private mutating func time(_ data: UnsafeRawBufferPointer) -> Int64? {
-        let key = Int(data[0]) << 16 | Int(data[1]) << 8 | Int(data[2])
-        guard key == lastDate.key else {
-            guard let ts = CaptureDecoder.time(data) else { return nil }
-            lastDate = (key, ts - CaptureDecoder.secondsOfDay(data))
-            return ts
-        }
         let hour = Int(data[3])
         let minute = Int(data[4])
         let second = Int(data[5])
         guard hour <= 23, minute <= 59, second <= 59 else { return nil }
-        return lastDate.days + CaptureDecoder.secondsOfDay(data)
+        let key = Int(data[0]) << 16 | Int(data[1]) << 8 | Int(data[2])
+        if key != lastDate.key {
+            guard let start = CaptureDecoder.startOfDay(data) else { return nil }
+            lastDate = (key, start)
+        }
+        return lastDate.start + Int64(hour * 3600 + minute * 60 + second)
     }
 
-    /// Hour, minute and second of a frame time, in seconds.
-    @inline(__always)
-    static func secondsOfDay(_ data: UnsafeRawBufferPointer) -> Int64 {
-        Int64(Int(data[3]) * 3600 + Int(data[4]) * 60 + Int(data[5]))
-    }
-
-    /// The frame time: year − 2000, month, day, hour, minute, second in UTC+08:00 (SPEC 9.2).
-    static func time(_ data: UnsafeRawBufferPointer) -> Int64? {
+    /// The first second of a frame time's date (year 2000 to 2099), or `nil` when it does not exist.
+    static func startOfDay(_ data: UnsafeRawBufferPointer) -> Int64? {
         let year = 2000 + Int(data[0])
         let month = Int(data[1])
         let day = Int(data[2])
-        let hour = Int(data[3])
-        let minute = Int(data[4])
-        let second = Int(data[5])
-        guard data[0] <= 99, hour <= 23, minute <= 59, second <= 59,
-            CivilTime.isValid(year: year, month: month, day: day)
-        else { return nil }
-        return Int64(CivilTime.days(year: year, month: month, day: day)) * 86_400
-            + Int64(hour * 3600 + minute * 60 + second) - 8 * 3600
+        guard data[0] <= 99, CivilTime.isValid(year: year, month: month, day: day) else { return nil }
+        return Int64(CivilTime.days(year: year, month: month, day: day)) * 86_400 - 8 * 3600
     }
 }
 
