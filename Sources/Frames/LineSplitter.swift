@@ -35,18 +35,20 @@ public struct LineSplitter {
         lineNumber += count
     }
 
-    /// A complete line as `consume` hands it over: without its `\r`, without a byte-order mark
-    /// on line 1, and whether it is too long.
+    /// A line as `consume` hands it over: without a byte-order mark on line 1, without its `\r`
+    /// (unless `overflowed`: only its start was kept), and whether it is too long.
     @inline(__always)
-    static func content(of raw: UnsafeRawBufferPointer, lineNumber: Int64) -> (UnsafeRawBufferPointer, Bool) {
+    static func content(of raw: UnsafeRawBufferPointer, lineNumber: Int64, overflowed: Bool = false) -> (
+        UnsafeRawBufferPointer, Bool
+    ) {
         var content = raw
         if lineNumber == 1, content.count >= 3, content[0] == 0xEF, content[1] == 0xBB, content[2] == 0xBF {
             content = UnsafeRawBufferPointer(rebasing: content[3...])
         }
-        if let last = content.last, last == 0x0D {
+        if !overflowed, let last = content.last, last == 0x0D {
             content = UnsafeRawBufferPointer(rebasing: content.dropLast())
         }
-        return (content, content.count > maxLineBytes)
+        return (content, overflowed || content.count > maxLineBytes)
     }
 
     /// Splits `bytes`, calling `line(number, content, tooLong)` for each complete line.
@@ -101,16 +103,8 @@ public struct LineSplitter {
         overflowed: Bool,
         _ line: (Int64, UnsafeRawBufferPointer, Bool) -> Void
     ) {
-        if overflowed {
-            var content = raw
-            if lineNumber == 1, content.count >= 3, content[0] == 0xEF, content[1] == 0xBB, content[2] == 0xBF {
-                content = UnsafeRawBufferPointer(rebasing: content[3...])
-            }
-            line(lineNumber, content, true)
-        } else {
-            let (content, tooLong) = LineSplitter.content(of: raw, lineNumber: lineNumber)
-            line(lineNumber, content, tooLong)
-        }
+        let (content, tooLong) = LineSplitter.content(of: raw, lineNumber: lineNumber, overflowed: overflowed)
+        line(lineNumber, content, tooLong)
         lineNumber += 1
     }
 }
