@@ -102,11 +102,10 @@ public struct ArchiveReader: ~Copyable {
             }
             var count = 0
             while count < capacity {
-                let read = Glibc.read(descriptor, wholeInput.baseAddress! + count, capacity - count)
-                if read < 0 {
-                    if errno == EINTR { continue }
-                    return (nil, ArchiveError(.unreadable, "cannot read: \(systemError(errno))", path: file.path))
-                }
+                guard
+                    let read = readRetrying(
+                        descriptor, into: UnsafeMutableRawBufferPointer(rebasing: wholeInput[count..<capacity]))
+                else { return (nil, ArchiveError(.unreadable, "cannot read: \(systemError(errno))", path: file.path)) }
                 if read == 0 { break }
                 count += read
             }
@@ -122,9 +121,7 @@ public struct ArchiveReader: ~Copyable {
             take(bytes, of: file, hasher: &hasher, total: &total, failure: &failure, into: &sink)
         }
         while true {
-            let count = Glibc.read(descriptor, inputBuffer.baseAddress, inputBuffer.count)
-            if count < 0 {
-                if errno == EINTR { continue }
+            guard let count = readRetrying(descriptor, into: inputBuffer) else {
                 return (nil, ArchiveError(.unreadable, "cannot read: \(systemError(errno))", path: file.path))
             }
             if count == 0 { break }
@@ -179,6 +176,16 @@ private func hexString(_ digest: some Sequence<UInt8>) -> String {
         text.append(hex[Int(byte & 15)])
     }
     return String(decoding: text, as: UTF8.self)
+}
+
+/// Reads what is there, up to the size of `buffer`, again when interrupted; `nil` on an error
+/// (`errno` says which), 0 at the end of the file.
+private func readRetrying(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+    while true {
+        let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+        if count >= 0 { return count }
+        if errno != EINTR { return nil }
+    }
 }
 
 func systemError(_ code: Int32) -> String {
