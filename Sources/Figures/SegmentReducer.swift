@@ -7,7 +7,10 @@ import Timelines
 /// `chunkFrames` frames are buffered, each vehicle's buffer is sorted and summarised as a
 /// `Segment`. On a chunk boundary the last `holdBack` frames of each vehicle stay buffered, so
 /// lines that are only locally out of order do not make segments overlap. Memory is bounded by
-/// `chunkFrames` plus `holdBack` frames a vehicle, whatever the size of a file. One reducer per worker thread.
+/// `chunkFrames` plus `holdBack` frames a vehicle, whatever the size of a file; buffers that grew
+/// are given back when a file ends and together they hold more than `2 × chunkFrames` (one file
+/// per vehicle would otherwise keep every vehicle's largest file's worth). One reducer per worker
+/// thread.
 public struct SegmentReducer: FrameSink {
     private var table = VinTable()
     private let buffers = ReadingBuffers()
@@ -63,10 +66,14 @@ public struct SegmentReducer: FrameSink {
     /// Ends the current file: summarises what is buffered and returns the file's segments.
     public mutating func finishFile() -> [(vin: Vin, segment: Segment)] {
         summarise(final: true)
+        if buffers.capacityTotal > 2 * chunkFrames { buffers.releaseEmpty() }
         fileVehicles.removeAll(keepingCapacity: true)
         defer { segments.removeAll() }
         return segments
     }
+
+    /// Readings the per-vehicle buffers have room for, together (what they cost in memory).
+    var bufferedRoom: Int { buffers.capacityTotal }
 
     /// Drops everything of the current file (it failed: it counts whole or not at all).
     public mutating func discardFile() {
@@ -115,6 +122,9 @@ private final class ReadingBuffers {
     private var capacity = 64
     /// The number of vehicles with a buffer.
     private(set) var vehicles = 0
+    /// Readings the buffers have room for, together.
+    private(set) var capacityTotal = 0
+    private static let initialCapacity = 16
 
     init() {
         buffers = .allocate(capacity: capacity)
@@ -134,8 +144,10 @@ private final class ReadingBuffers {
             buffers = larger
             capacity *= 2
         }
-        (buffers + vehicles).initialize(to: Buffer(base: .allocate(capacity: 16), count: 0, capacity: 16))
+        let room = Self.initialCapacity
+        (buffers + vehicles).initialize(to: Buffer(base: .allocate(capacity: room), count: 0, capacity: room))
         vehicles += 1
+        capacityTotal += room
     }
 
     /// Appends to vehicle `index`'s buffer; returns whether it was empty before.
@@ -155,7 +167,19 @@ private final class ReadingBuffers {
         base.moveInitialize(from: buffer.pointee.base, count: buffer.pointee.count)
         buffer.pointee.base.deallocate()
         buffer.pointee.base = base
+        capacityTotal += capacity - buffer.pointee.capacity
         buffer.pointee.capacity = capacity
+    }
+
+    /// Gives back the room of every empty buffer that grew.
+    func releaseEmpty() {
+        let room = Self.initialCapacity
+        for index in 0..<vehicles where buffers[index].count == 0 && buffers[index].capacity > room {
+            buffers[index].base.deallocate()
+            buffers[index].base = .allocate(capacity: room)
+            capacityTotal -= buffers[index].capacity - room
+            buffers[index].capacity = room
+        }
     }
 
     /// The number of readings in vehicle `index`'s buffer.

@@ -1,4 +1,4 @@
-import Figures
+@testable import Figures
 import Frames
 import TestSupport
 import Testing
@@ -109,6 +109,34 @@ struct SegmentTests {
                     "trial \(trial), \(segments.count) segments")
             }
             #expect(segments.first?.keptFrames == readings.count)
+        }
+    }
+
+    // One file per vehicle (a layout operators use): each vehicle's buffer grows to hold its
+    // file, and without giving that room back a reducer would keep every vehicle's largest file.
+    @Test("a reducer gives buffer room back, so one file per vehicle keeps memory flat")
+    func bufferRoomIsBounded() throws {
+        let year = ReportYear(2025, offset: 8 * 3600)
+        let chunkFrames = 1_000
+        var reducer = SegmentReducer(year: year, limits: limits, chunkFrames: chunkFrames)
+        var random = SplitMix(seed: 9)
+        for vehicle in 0..<60 {
+            let vin = try #require(Vin(String(format: "LZYTEST%010d", vehicle)))
+            let readings = randomReadings(&random, count: 3_000, start: year.start + 100)
+            // Lines out of order only locally, as in a file as written.
+            var lines = readings
+            for index in stride(from: 1, to: lines.count, by: 2) where random.next() % 4 == 0 {
+                lines.swapAt(index - 1, index)
+            }
+            for reading in lines {
+                reducer.accept(Frame(vin: vin, ts: reading.ts, odometer: reading.odometer, current: reading.current))
+            }
+            let segments = reducer.finishFile().map(\.segment)
+            // The figures are still those of the whole file.
+            #expect(
+                SegmentJoin.figures(segments, year: year, limits: limits)
+                    == VehicleYear(Timeline(vin: vin, readings: readings), year: year, limits: limits))
+            #expect(reducer.bufferedRoom <= 2 * chunkFrames + 16 * (vehicle + 1), "after file \(vehicle)")
         }
     }
 
