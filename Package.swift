@@ -83,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "Archives", "TestSupport"],
+            dependencies: ["Engine", "Archives", "Figures", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

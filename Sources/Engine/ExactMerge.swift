@@ -39,14 +39,32 @@ struct SelectedFrames: FrameSink {
     }
 }
 
+/// A vehicle's figures from all its frames merged in one timeline, with its duplicates.
+struct MergedVehicle: Sendable {
+    var figures: VehicleYear
+    var exact: Int
+    var conflicting: Int
+}
+
 extension SubsidyRun {
+    /// Measures one vehicle from all its frames, in any order (SPEC 3.1–3.5).
+    static func measureExactly(_ vin: Vin, _ readings: [Reading], year: ReportYear, limits: TelemetryLimits)
+        -> MergedVehicle
+    {
+        let timeline = Timeline(vin: vin, readings: readings)
+        return MergedVehicle(
+            figures: VehicleYear(timeline, year: year, limits: limits),
+            exact: timeline.duplicates.reduce(0) { $0 + $1.exact },
+            conflicting: timeline.duplicates.reduce(0) { $0 + $1.conflicting })
+    }
+
     /// Re-reads `fileIndices` and merges the frames of `vins` exactly (SPEC 3.1, 3.2), both
     /// the reading and the per-vehicle merging on all workers.
     static func mergeExactly(
         _ vins: Set<Vin>, from fileIndices: Set<Int>, files: [InputFile], policy: Policy,
         year: ReportYear, settings: RunSettings
     )
-        -> [Vin: (figures: VehicleYear, exact: Int, conflicting: Int)]
+        -> [Vin: MergedVehicle]
     {
         var wanted = VinTable()
         for vin in vins.sorted() { _ = wanted.index(of: vin) }
@@ -66,14 +84,9 @@ extension SubsidyRun {
             var readings: [Reading] = []
             readings.reserveCapacity(perWorker.reduce(0) { $0 + $1[slot].count })
             for worker in perWorker { readings.append(contentsOf: worker[slot]) }
-            let timeline = Timeline(vin: table.vins[slot], readings: readings)
-            return (
-                VehicleYear(timeline, year: year, limits: policy.limits),
-                timeline.duplicates.reduce(0) { $0 + $1.exact },
-                timeline.duplicates.reduce(0) { $0 + $1.conflicting }
-            )
+            return measureExactly(table.vins[slot], readings, year: year, limits: policy.limits)
         }
-        var merged: [Vin: (figures: VehicleYear, exact: Int, conflicting: Int)] = [:]
+        var merged: [Vin: MergedVehicle] = [:]
         for (slot, vin) in table.vins.enumerated() { merged[vin] = measured[slot] }
         return merged
     }

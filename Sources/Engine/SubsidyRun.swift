@@ -38,14 +38,18 @@ public struct SubsidyRequest: Sendable {
     public var threads: Int
     /// Memory budget in bytes for the frames that must be merged exactly (see `RunSettings`).
     public var memoryLimit: Int
+    /// Parent of the temporary spill folder; `nil` for `RunSettings.defaultSpillDirectory`.
+    public var spillDirectory: String?
     /// Called with progress as files are read, from worker threads.
     public var progress: (@Sendable (Progress) -> Void)?
 
     /// Creates a request.
     public init(
         policyPath: String?, registryPath: String, year: Int, inputs: [String], threads: Int,
-        memoryLimit: Int = RunSettings.defaultMemoryLimit, progress: (@Sendable (Progress) -> Void)? = nil
+        memoryLimit: Int = RunSettings.defaultMemoryLimit, spillDirectory: String? = nil,
+        progress: (@Sendable (Progress) -> Void)? = nil
     ) {
+        self.spillDirectory = spillDirectory
         self.policyPath = policyPath
         self.registryPath = registryPath
         self.year = year
@@ -67,7 +71,8 @@ public enum SubsidyRun {
     public static func run(_ request: SubsidyRequest) throws(RunError) -> Report {
         let prepared = try prepare(request)
         let settings = RunSettings(
-            threads: request.threads, memoryLimit: request.memoryLimit, progress: request.progress)
+            threads: request.threads, memoryLimit: request.memoryLimit, spillDirectory: request.spillDirectory,
+            progress: request.progress)
         return compute(
             files: prepared.files, policy: prepared.policy, policySHA256: prepared.policySHA256,
             registry: prepared.registry, year: request.year, settings: settings)
@@ -163,26 +168,37 @@ public enum SubsidyRun {
 public struct RunSettings: Sendable {
     /// The default memory budget: 1 GiB.
     public static let defaultMemoryLimit = 1 << 30
+    /// `$TMPDIR` when set, else `/tmp`.
+    public static var defaultSpillDirectory: String {
+        let fromEnvironment = ProcessInfo.processInfo.environment["TMPDIR"] ?? ""
+        return fromEnvironment.isEmpty ? "/tmp" : fromEnvironment
+    }
 
     /// Worker threads (at least 1).
     public var threads: Int
     /// Budget in bytes for the frames of vehicles whose runs overlap in time (late or re-sent
-    /// data, shuffled files), which are merged frame by frame; beyond it they are merged in
-    /// several passes over their files.
+    /// data, shuffled files), which are merged frame by frame; beyond it they are spilled to a
+    /// temporary folder and merged a bucket at a time.
     public var memoryLimit: Int
-    /// Frames each worker buffers before summarising them.
+    /// Frames each worker buffers before summarising them (by default from `memoryLimit`).
     public var chunkFrames: Int
+    /// Where a run that must merge more frames than `memoryLimit` allows makes its temporary
+    /// spill folder (removed when the run ends): `$TMPDIR`, or `/tmp`.
+    public var spillDirectory: String
     /// Called with progress as files are read, from worker threads.
     public var progress: (@Sendable (Progress) -> Void)?
 
     /// Creates settings.
     public init(
-        threads: Int, memoryLimit: Int = defaultMemoryLimit, chunkFrames: Int = 1 << 20,
-        progress: (@Sendable (Progress) -> Void)? = nil
+        threads: Int, memoryLimit: Int = defaultMemoryLimit, chunkFrames: Int? = nil,
+        spillDirectory: String? = nil, progress: (@Sendable (Progress) -> Void)? = nil
     ) {
         self.threads = max(1, threads)
         self.memoryLimit = memoryLimit
-        self.chunkFrames = chunkFrames
+        // A worker's buffered readings (16 bytes each, up to twice a chunk) take at most an
+        // eighth of the budget, and no more than 2^20 a chunk, which is as fast as any larger.
+        self.chunkFrames = chunkFrames ?? min(1 << 20, max(1 << 12, memoryLimit / self.threads / 256))
+        self.spillDirectory = spillDirectory ?? Self.defaultSpillDirectory
         self.progress = progress
     }
 }
@@ -253,22 +269,36 @@ extension SubsidyRun {
         return (results.map { $0! }, store.withLock { $0 })
     }
 
-    /// Joins each vehicle's segments; vehicles whose segments overlap in time are merged frame by
-    /// frame from their files, in batches that fit the memory budget.
-    static func measure(
-        _ store: SegmentStore, files: [InputFile], policy: Policy, year: ReportYear,
-        settings: RunSettings
-    ) -> (figures: [Vin: VehicleYear], exact: Int, conflicting: Int) {
+    /// What `measure` found: every vehicle's figures, the duplicates, and how the vehicles
+    /// whose segments overlapped were merged.
+    struct Measured {
         var figures: [Vin: VehicleYear] = [:]
         var exact = 0
         var conflicting = 0
+        /// Vehicles merged frame by frame.
+        var mergedVehicles = 0
+        /// Batches they were merged in (one per bucket when spilled).
+        var batches = 0
+        /// Bytes written to spill files.
+        var spilledBytes = 0
+    }
+
+    /// Joins each vehicle's segments. Vehicles whose segments overlap in time are merged frame by
+    /// frame from their files: at once when their frames fit the memory budget; otherwise in
+    /// buckets that do, spilled to a temporary folder in one more pass over the files (or, when
+    /// spilling fails, one more pass per bucket).
+    static func measure(
+        _ store: SegmentStore, files: [InputFile], policy: Policy, year: ReportYear,
+        settings: RunSettings
+    ) -> Measured {
+        var result = Measured()
         var overlapping: [(vin: Vin, frames: Int)] = []
         for (vin, vehicle) in store.vehicles {
             let list = vehicle.segments
             if let joined = SegmentJoin.figures(list, year: year, limits: policy.limits) {
-                figures[vin] = joined
-                exact += list.reduce(0) { $0 + $1.exactDuplicates }
-                conflicting += list.reduce(0) { $0 + $1.conflictingDuplicates }
+                result.figures[vin] = joined
+                result.exact += list.reduce(0) { $0 + $1.exactDuplicates }
+                result.conflicting += list.reduce(0) { $0 + $1.conflictingDuplicates }
             } else {
                 let frames = list.reduce(0) { $0 + $1.keptFrames + $1.exactDuplicates + $1.conflictingDuplicates }
                 overlapping.append((vin, frames))
@@ -279,26 +309,41 @@ extension SubsidyRun {
         // while it is collected, merged and sorted.
         overlapping.sort { $0.vin < $1.vin }
         let budget = max(1, max(settings.memoryLimit - (64 << 20), settings.memoryLimit / 4) / 32)
-        var batch: [Vin] = []
+        var batches: [[Vin]] = []
         var batchFrames = 0
         for (position, entry) in overlapping.enumerated() {
-            batch.append(entry.vin)
-            batchFrames += entry.frames
-            let last = position == overlapping.count - 1
-            if last || batchFrames + overlapping[position + 1].frames > budget {
-                let merged = mergeExactly(
-                    Set(batch), from: batch.reduce(into: Set<Int>()) { $0.formUnion(store.files(of: $1)) },
-                    files: files, policy: policy, year: year, settings: settings)
-                for (vin, entry) in merged {
-                    figures[vin] = entry.figures
-                    exact += entry.exact
-                    conflicting += entry.conflicting
-                }
-                batch.removeAll()
+            if position == 0 || batchFrames + entry.frames > budget {
+                batches.append([])
                 batchFrames = 0
             }
+            batches[batches.count - 1].append(entry.vin)
+            batchFrames += entry.frames
         }
-        return (figures, exact, conflicting)
+        result.mergedVehicles = overlapping.count
+        result.batches = batches.count
+        let filesOf = { (vins: [Vin]) in vins.reduce(into: Set<Int>()) { $0.formUnion(store.files(of: $1)) } }
+        var merged: [Vin: MergedVehicle] = [:]
+        if batches.count > 1,
+            let spilled = mergeBySpilling(
+                batches, from: filesOf(overlapping.map(\.vin)), files: files, policy: policy, year: year,
+                settings: settings, parent: settings.spillDirectory)
+        {
+            merged = spilled.merged
+            result.spilledBytes = spilled.spilledBytes
+        } else {
+            for batch in batches {
+                merged.merge(
+                    mergeExactly(
+                        Set(batch), from: filesOf(batch), files: files, policy: policy, year: year, settings: settings)
+                ) { first, _ in first }
+            }
+        }
+        for (vin, entry) in merged {
+            result.figures[vin] = entry.figures
+            result.exact += entry.exact
+            result.conflicting += entry.conflicting
+        }
+        return result
     }
 
     static func fileSize(_ path: String) -> Int64 {

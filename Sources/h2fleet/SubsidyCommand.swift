@@ -53,9 +53,17 @@ struct SubsidyCommand: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Memory budget in MiB: vehicles whose data overlaps in time (late or shuffled files) are merged "
-                + "in as many passes as it needs, and past a sixteenth of it each vehicle's summaries are joined.",
+                + "within it (spilling to --temp-dir beyond it), and past a sixteenth of it each vehicle's "
+                + "summaries are joined.",
             valueName: "MiB"))
     var memoryLimit: Int = RunSettings.defaultMemoryLimit >> 20
+
+    @Option(
+        help: ArgumentHelp(
+            "Where to make the temporary spill folder when overlapping data exceeds --memory-limit "
+                + "(removed when the run ends; default $TMPDIR or /tmp).",
+            valueName: "dir"))
+    var tempDir: String?
 
     @Flag(inversion: .prefixedNo, help: "Show a progress bar on standard error when it is a terminal.")
     var progress = true
@@ -67,12 +75,14 @@ struct SubsidyCommand: ParsableCommand {
     }
 
     func run() throws {
+        InterruptCleanup.install()
         let bar = progress ? ProgressBar.forTerminal() : nil
         var onProgress: (@Sendable (Engine.Progress) -> Void)?
         if let bar { onProgress = { bar.update($0) } }
         let request = SubsidyRequest(
             policyPath: rules.policy, registryPath: rules.registry, year: rules.year, inputs: input.inputs,
-            threads: input.threadCount, memoryLimit: memoryLimit << 20, progress: onProgress)
+            threads: input.threadCount, memoryLimit: memoryLimit << 20, spillDirectory: tempDir,
+            progress: onProgress)
         let report: Report
         do {
             report = try SubsidyRun.run(request)

@@ -46,9 +46,10 @@ let registryText = """
     """
 
 /// Runs the pipeline over a folder and returns the report JSON.
-func reportJSON(_ inputs: [String], threads: Int, memoryLimit: Int = 1 << 30, chunkFrames: Int = 1 << 20) throws
-    -> String
-{
+func reportJSON(
+    _ inputs: [String], threads: Int, memoryLimit: Int = 1 << 30, chunkFrames: Int = 1 << 20,
+    spillDirectory: String? = nil
+) throws -> String {
     var policy = Policy.builtIn
     policy.operatorMinAverageKm = 1
     let registry = try Registry(
@@ -56,7 +57,8 @@ func reportJSON(_ inputs: [String], threads: Int, memoryLimit: Int = 1 << 30, ch
     let files = try InputDiscovery.files(for: inputs)
     return SubsidyRun.compute(
         files: files, policy: policy, policySHA256: "test", registry: registry, year: 2025,
-        settings: RunSettings(threads: threads, memoryLimit: memoryLimit, chunkFrames: chunkFrames)
+        settings: RunSettings(
+            threads: threads, memoryLimit: memoryLimit, chunkFrames: chunkFrames, spillDirectory: spillDirectory)
     ).json()
 }
 

@@ -1,0 +1,82 @@
+import Archives
+@testable import Engine
+import Figures
+import Foundation
+import Rules
+import TestSupport
+import Testing
+
+/// Issue 3, target 5: data that overlaps in time beyond the memory budget is merged exactly by
+/// spilling to a temporary folder, which is removed when the run ends.
+@Suite("Spilling overlapping data (SPEC 3.1, 7)")
+struct SpillTests {
+    /// Two files whose rows are shuffled across both: every vehicle overlaps itself.
+    func shuffledFleet(in folder: TemporaryFolder) -> String {
+        var random = SplitMix(seed: 21)
+        let rows = fleetRows(seed: 8).shuffled(using: &random)
+        let header = "vin,ts,odometer_km,fc_current_a\n"
+        let telemetry = folder.path("telemetry")
+        try? FileManager.default.createDirectory(atPath: telemetry, withIntermediateDirectories: true)
+        folder.write("telemetry/a.csv", header + rows[..<(rows.count / 2)].joined(separator: "\n"))
+        folder.write("telemetry/b.csv", header + rows[(rows.count / 2)...].joined(separator: "\n"))
+        return telemetry
+    }
+
+    /// How the run measured the vehicles, from the store its first pass built.
+    func measured(_ inputs: String, settings: RunSettings) throws -> SubsidyRun.Measured {
+        let files = try InputDiscovery.files(for: [inputs])
+        let policy = Policy.builtIn
+        let year = ReportYear(2025, offset: policy.timezoneOffset)
+        let (_, store) = SubsidyRun.decodeAll(files, policy: policy, year: year, settings: settings)
+        return SubsidyRun.measure(store, files: files, policy: policy, year: year, settings: settings)
+    }
+
+    func spillFolders(in parent: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []).filter { $0.hasPrefix("h2fleet-spill-") }
+    }
+
+    @Test("beyond the budget, frames are spilled in buckets, the report is unchanged and the folder removed")
+    func spills() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let telemetry = shuffledFleet(in: folder)
+        let spillParent = folder.path("spill")
+        try FileManager.default.createDirectory(atPath: spillParent, withIntermediateDirectories: true)
+        let reference = try reportJSON([telemetry], threads: 1)
+        for threads in [1, 2] {
+            // 32 bytes a frame: about 200 frames a bucket.
+            let settings = RunSettings(threads: threads, memoryLimit: 32 * 200, spillDirectory: spillParent)
+            let run = try measured(telemetry, settings: settings)
+            #expect(run.mergedVehicles == 6)
+            #expect(run.batches > 1)
+            #expect(run.spilledBytes >= 6 * 300 * MemoryLayout<SpillRecord>.stride)
+            #expect(spillFolders(in: spillParent).isEmpty)
+            #expect(
+                try reportJSON([telemetry], threads: threads, memoryLimit: 32 * 200, spillDirectory: spillParent)
+                    == reference)
+            #expect(spillFolders(in: spillParent).isEmpty)
+        }
+    }
+
+    @Test("when no spill folder can be made, the files are read again per bucket, with the same report")
+    func fallsBackToReading() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let telemetry = shuffledFleet(in: folder)
+        let notAFolder = folder.write("plain-file", "")
+        let reference = try reportJSON([telemetry], threads: 1)
+        let settings = RunSettings(threads: 2, memoryLimit: 32 * 200, spillDirectory: notAFolder)
+        let run = try measured(telemetry, settings: settings)
+        #expect(run.batches > 1 && run.spilledBytes == 0)
+        #expect(try reportJSON([telemetry], threads: 2, memoryLimit: 32 * 200, spillDirectory: notAFolder) == reference)
+    }
+
+    @Test("within the budget nothing is spilled")
+    func noSpillWithinBudget() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let telemetry = shuffledFleet(in: folder)
+        let run = try measured(telemetry, settings: RunSettings(threads: 2, spillDirectory: folder.path("none")))
+        #expect(run.mergedVehicles == 6 && run.batches == 1 && run.spilledBytes == 0)
+    }
+}
