@@ -9,9 +9,24 @@ import Subsidy
 import Synchronization
 import Timelines
 
+/// A frame sink for reading files a second time: a file's frames are staged and kept only when
+/// the whole file has been read (SPEC 2.2: a failed file counts whole or not at all).
+protocol StagingSink: FrameSink, SendableMetatype {
+    /// Keeps (or, for a failed file, drops) the current file's frames.
+    mutating func endFile(keep: Bool)
+}
+
+/// What reading a file a second time (to merge vehicles exactly) found: the file's SHA-256, or
+/// why it could not be read.
+struct SecondRead: Sendable {
+    var file: Int
+    var sha256: String?
+    var error: String?
+}
+
 /// A frame sink that keeps the frames of some vehicles only, per worker: a file's frames are
 /// staged and kept only when the whole file has been read (SPEC 2.2).
-struct SelectedFrames: FrameSink {
+struct SelectedFrames: StagingSink {
     /// The wanted vehicles; their index in this table is their slot in `readings`.
     let wanted: VinTable
     /// Kept readings per wanted vehicle, from the files this worker finished.
@@ -47,6 +62,25 @@ struct MergedVehicle: Sendable {
 }
 
 extension SubsidyRun {
+    /// Reads `fileIndices` again into one `Sink` per worker; returns what each read found, and
+    /// what `finish` made of each worker's sink.
+    static func readAgain<Sink: StagingSink, Summary: Sendable>(
+        _ fileIndices: Set<Int>, files: [InputFile], policy: Policy, threads: Int, sink: @Sendable () -> Sink,
+        finish: @Sendable (consuming Sink) -> Summary
+    ) -> (reads: [SecondRead], summaries: [Summary]) {
+        let order = fileIndices.sorted()
+        let (reads, summaries) = forEachFile(order.indices, threads: threads, state: sink) {
+            (position, frames: inout Sink, reader: inout ArchiveReader) -> SecondRead in
+            let result = decode(
+                files[order[position]], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
+            frames.endFile(keep: result.error == nil)
+            return SecondRead(file: order[position], sha256: result.stored?.sha256, error: result.error)
+        } finish: {
+            finish($0)
+        }
+        return (reads, summaries)
+    }
+
     /// Measures one vehicle from all its frames, in any order (SPEC 3.1–3.5).
     static func measureExactly(_ vin: Vin, _ readings: [Reading], year: ReportYear, limits: TelemetryLimits)
         -> MergedVehicle
@@ -64,19 +98,13 @@ extension SubsidyRun {
         _ vins: Set<Vin>, from fileIndices: Set<Int>, files: [InputFile], policy: Policy,
         year: ReportYear, settings: RunSettings
     )
-        -> [Vin: MergedVehicle]
+        -> (merged: [Vin: MergedVehicle], reads: [SecondRead])
     {
         var wanted = VinTable()
         for vin in vins.sorted() { _ = wanted.index(of: vin) }
         let table = wanted
-        let order = fileIndices.sorted()
-        let (_, perWorker) = forEachFile(order.indices, threads: settings.threads) {
+        let (reads, perWorker) = readAgain(fileIndices, files: files, policy: policy, threads: settings.threads) {
             SelectedFrames(wanted: table)
-        } work: { (position, frames: inout SelectedFrames, reader: inout ArchiveReader) -> Bool in
-            let result = decode(
-                files[order[position]], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
-            frames.endFile(keep: result.error == nil)
-            return result.error == nil
         } finish: { frames in
             frames.readings
         }
@@ -88,6 +116,6 @@ extension SubsidyRun {
         }
         var merged: [Vin: MergedVehicle] = [:]
         for (slot, vin) in table.vins.enumerated() { merged[vin] = measured[slot] }
-        return merged
+        return (merged, reads)
     }
 }

@@ -55,7 +55,7 @@ struct SpillRecord {
 /// A frame sink that writes the frames of some vehicles to spill files, one set of files per
 /// bucket of vehicles, per worker. A file's frames are staged and written only when the whole
 /// file has been read (SPEC 2.2: a failed file counts whole or not at all).
-struct SpillingFrames: FrameSink {
+struct SpillingFrames: StagingSink {
     let wanted: VinTable
     /// Slot → bucket.
     let bucketOf: [Int]
@@ -147,7 +147,7 @@ extension SubsidyRun {
     static func mergeBySpilling(
         _ buckets: [[Vin]], from fileIndices: Set<Int>, files: [InputFile], policy: Policy, year: ReportYear,
         settings: RunSettings, parent: String
-    ) -> (merged: [Vin: MergedVehicle], spilledBytes: Int)? {
+    ) -> (merged: [Vin: MergedVehicle], spilledBytes: Int, reads: [SecondRead])? {
         guard let directory = SpillDirectory(in: parent) else { return nil }
         defer { directory.remove() }
         var wanted = VinTable()
@@ -165,15 +165,9 @@ extension SubsidyRun {
         let assignment = bucketOf
         // Each worker gathers up to a sixty-fourth of the budget per bucket before writing.
         let flushAt = max(4096, settings.memoryLimit / 64 / max(1, buckets.count * settings.threads) / 24)
-        let order = fileIndices.sorted()
-        let (_, workers) = forEachFile(order.indices, threads: settings.threads) {
+        let (reads, workers) = readAgain(fileIndices, files: files, policy: policy, threads: settings.threads) {
             SpillingFrames(
                 wanted: table, bucketOf: assignment, buckets: buckets.count, directory: directory, flushAt: flushAt)
-        } work: { (position, frames: inout SpillingFrames, reader: inout ArchiveReader) -> Bool in
-            let result = decode(
-                files[order[position]], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
-            frames.endFile(keep: result.error == nil)
-            return result.error == nil
         } finish: { frames in
             var frames = frames
             frames.finish()
@@ -194,7 +188,7 @@ extension SubsidyRun {
             }
             for (place, entry) in measured.enumerated() { merged[table.vins[range.lowerBound + place]] = entry }
         }
-        return (merged, spilled)
+        return (merged, spilled, reads)
     }
 
     /// Reads one bucket's spill files back: the readings of `slots`, each slot's in its own

@@ -130,12 +130,30 @@ public enum SubsidyRun {
         let reportYear = ReportYear(year, offset: policy.timezoneOffset)
         let (decoded, store) = decodeAll(files, policy: policy, year: reportYear, settings: settings)
         let measured = measure(store, files: files, policy: policy, year: reportYear, settings: settings)
-        let entries = zip(files, decoded).map(fileEntry)
+        var checked = decoded
+        for read in measured.secondReads where checked[read.file].error == nil {
+            checked[read.file].error = changedFileError(first: checked[read.file].stored?.sha256, second: read)
+        }
+        let entries = zip(files, checked).map(fileEntry)
         return Report(
             engineVersion: engineVersion, rulesVersion: rulesVersion, policyId: policy.id,
             policySHA256: policySHA256, year: year, timezoneOffset: policy.timezoneOffset,
             files: entries, exactDuplicates: measured.exact, conflictingDuplicates: measured.conflicting,
             outcome: SubsidyOutcome(figures: measured.figures, registry: registry, policy: policy))
+    }
+
+    /// Why a file read a second time (to merge overlapping vehicles) fails the run, if it does:
+    /// it could not be read again, or its bytes changed between the reads, so the figures of its
+    /// vehicles may mix two versions of it.
+    static func changedFileError(first: String?, second: SecondRead) -> String? {
+        if let error = second.error {
+            return "could not be read a second time, to merge vehicles whose data overlaps: \(error)"
+        }
+        guard second.sha256 == first else {
+            return "changed while h2fleet was reading it (its SHA-256 differs on the second read, "
+                + "to merge vehicles whose data overlaps); run again once the file is complete"
+        }
+        return nil
     }
 
     /// A file's report entry; a failed file has no frames, rejections or skipped frames.
@@ -281,6 +299,8 @@ extension SubsidyRun {
         var batches = 0
         /// Bytes written to spill files.
         var spilledBytes = 0
+        /// The files read again to merge vehicles exactly, with what the second read found.
+        var secondReads: [SecondRead] = []
     }
 
     /// Joins each vehicle's segments. Vehicles whose segments overlap in time are merged frame by
@@ -330,12 +350,13 @@ extension SubsidyRun {
         {
             merged = spilled.merged
             result.spilledBytes = spilled.spilledBytes
+            result.secondReads = spilled.reads
         } else {
             for batch in batches {
-                merged.merge(
-                    mergeExactly(
-                        Set(batch), from: filesOf(batch), files: files, policy: policy, year: year, settings: settings)
-                ) { first, _ in first }
+                let batchMerged = mergeExactly(
+                    Set(batch), from: filesOf(batch), files: files, policy: policy, year: year, settings: settings)
+                merged.merge(batchMerged.merged) { first, _ in first }
+                result.secondReads += batchMerged.reads
             }
         }
         for (vin, entry) in merged {

@@ -71,6 +71,37 @@ struct SpillTests {
         #expect(try reportJSON([telemetry], threads: 2, memoryLimit: 32 * 200, spillDirectory: notAFolder) == reference)
     }
 
+    // A file that changes between the first read and the second (an upload still being
+    // written) would mix two versions of it into the figures: the run names it as failed.
+    @Test(
+        "a file that changes before it is read again is reported as failed",
+        arguments: [1 << 30, 32 * 200])
+    func changedBetweenReads(_ memoryLimit: Int) throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let telemetry = shuffledFleet(in: folder)
+        let changing = folder.path("telemetry/b.csv")
+        let policy = Policy.builtIn
+        let registry = try Registry(
+            bytes: Array(registryText.utf8), file: "r.csv", classes: Set(policy.classes.map(\.id)))
+        let files = try InputDiscovery.files(for: [telemetry])
+        let settings = RunSettings(
+            threads: 2, memoryLimit: memoryLimit, spillDirectory: folder.url.path,
+            progress: { progress in
+                guard progress.filesDone == progress.files else { return }
+                let handle = FileHandle(forWritingAtPath: changing)
+                _ = try? handle?.seekToEnd()
+                handle?.write(Data("\nLZYTEST0000000001,1740790000,1.0,1.0\n".utf8))
+                try? handle?.close()
+            })
+        let report = SubsidyRun.compute(
+            files: files, policy: policy, policySHA256: "x", registry: registry, year: 2025, settings: settings)
+        let entry = try #require(report.files.first { $0.path.hasSuffix("b.csv") })
+        #expect(entry.error?.contains("changed while h2fleet was reading it") == true)
+        #expect(report.files.first { $0.path.hasSuffix("a.csv") }?.error == nil)
+        #expect(report.hasFailedInputs)
+    }
+
     @Test("within the budget nothing is spilled")
     func noSpillWithinBudget() throws {
         let folder = TemporaryFolder()
