@@ -18,6 +18,9 @@ struct SegmentStore {
         var added: [Int] = []
         /// Bit `i` is set when file `i` holds frames of the vehicle.
         var files: [UInt64] = []
+        /// Set once two of the vehicle's segments overlap in time: the vehicle will be merged
+        /// frame by frame, so its segments are dropped and only its frames are counted.
+        var overlappingFrames: Int?
     }
 
     private(set) var vehicles: [Vin: Vehicle] = [:]
@@ -46,16 +49,36 @@ struct SegmentStore {
         filesAdded += 1
         for (vin, segment) in segments {
             var vehicle = vehicles.removeValue(forKey: vin) ?? Vehicle()
-            let position = vehicle.segments.partitionPoint { $0.first.ts > segment.first.ts }
-            vehicle.segments.insert(segment, at: position)
-            vehicle.added.insert(filesAdded, at: position)
             let word = file >> 6
             if vehicle.files.count <= word { vehicle.files += repeatElement(0, count: word + 1 - vehicle.files.count) }
             vehicle.files[word] |= 1 << UInt64(file & 63)
+            if let frames = vehicle.overlappingFrames {
+                vehicle.overlappingFrames = frames + Self.frames(of: segment)
+            } else {
+                let position = vehicle.segments.partitionPoint { $0.first.ts > segment.first.ts }
+                vehicle.segments.insert(segment, at: position)
+                vehicle.added.insert(filesAdded, at: position)
+                count += 1
+                // Sorted by first time, segments overlap somewhere only if two neighbours do
+                // (a shared time counts: its frames are duplicates to resolve).
+                let before = position > 0 && vehicle.segments[position - 1].last.ts >= segment.first.ts
+                let after =
+                    position + 1 < vehicle.segments.count && segment.last.ts >= vehicle.segments[position + 1].first.ts
+                if before || after {
+                    vehicle.overlappingFrames = vehicle.segments.reduce(0) { $0 + Self.frames(of: $1) }
+                    count -= vehicle.segments.count
+                    vehicle.segments = []
+                    vehicle.added = []
+                }
+            }
             vehicles[vin] = vehicle
-            count += 1
         }
         if count > budget { joinNeighbours() }
+    }
+
+    /// The frames a segment was made of, duplicates included.
+    static func frames(of segment: Segment) -> Int {
+        segment.keptFrames + segment.exactDuplicates + segment.conflictingDuplicates
     }
 
     /// The files that hold frames of `vin`.

@@ -52,9 +52,29 @@ struct SpillRecord {
     var slot: Int32
 }
 
-/// A frame sink that writes the frames of some vehicles to spill files, one set of files per
-/// bucket of vehicles, per worker. A file's frames are staged and written only when the whole
-/// file has been read (SPEC 2.2: a failed file counts whole or not at all).
+/// A stretch of one worker's spill file holding records of one bucket.
+struct SpillRun: Sendable {
+    /// Byte offset in the file.
+    var offset: Int
+    /// Records.
+    var count: Int
+}
+
+/// What one worker spilled: its file, and per bucket the runs of records in it.
+struct SpillFile: Sendable {
+    var path: String?
+    var runs: [[SpillRun]]
+    /// Per slot, the frames written.
+    var counts: [Int]
+    /// Why spilling failed (a full disk, say), if it did.
+    var failure: String?
+}
+
+/// A frame sink that writes the frames of some vehicles to one spill file per worker, gathering
+/// each bucket's records and writing them as a run when `flushAt` are pending; the runs are
+/// indexed by bucket, so a bucket is read back from every worker's file without one file (and
+/// one descriptor) per bucket. A file's frames are staged and written only when the whole file
+/// has been read (SPEC 2.2: a failed file counts whole or not at all).
 struct SpillingFrames: StagingSink {
     let wanted: VinTable
     /// Slot → bucket.
@@ -64,13 +84,9 @@ struct SpillingFrames: StagingSink {
     let flushAt: Int
     var staged: [SpillRecord] = []
     var pending: [[SpillRecord]]
-    var descriptors: [Int32]
-    /// Per bucket, the files written.
-    var paths: [[String]]
-    /// Per slot, the frames written.
-    var counts: [Int]
-    /// Why spilling failed (a full disk, say), if it did.
-    var failure: String?
+    var descriptor: Int32 = -1
+    var written = 0
+    var spilled: SpillFile
 
     init(wanted: VinTable, bucketOf: [Int], buckets: Int, directory: SpillDirectory, flushAt: Int) {
         self.wanted = wanted
@@ -78,9 +94,9 @@ struct SpillingFrames: StagingSink {
         self.directory = directory
         self.flushAt = max(flushAt, 1)
         pending = Array(repeating: [], count: buckets)
-        descriptors = Array(repeating: -1, count: buckets)
-        paths = Array(repeating: [], count: buckets)
-        counts = Array(repeating: 0, count: wanted.vins.count)
+        spilled = SpillFile(
+            path: nil, runs: Array(repeating: [], count: buckets), counts: Array(repeating: 0, count: wanted.vins.count)
+        )
     }
 
     mutating func accept(_ frame: Frame) {
@@ -92,11 +108,11 @@ struct SpillingFrames: StagingSink {
 
     /// Writes (or, for a failed file, drops) the current file's frames.
     mutating func endFile(keep: Bool) {
-        if keep && failure == nil {
+        if keep && spilled.failure == nil {
             for record in staged {
                 let slot = Int(record.slot)
                 let bucket = bucketOf[slot]
-                counts[slot] += 1
+                spilled.counts[slot] += 1
                 pending[bucket].append(record)
                 if pending[bucket].count >= flushAt { flush(bucket) }
             }
@@ -104,52 +120,62 @@ struct SpillingFrames: StagingSink {
         staged.removeAll(keepingCapacity: true)
     }
 
-    /// Writes what is pending and closes the files.
-    mutating func finish() {
+    /// Writes what is pending, closes the file and says what it holds.
+    mutating func finish() -> SpillFile {
         for bucket in pending.indices where !pending[bucket].isEmpty { flush(bucket) }
-        for descriptor in descriptors where descriptor >= 0 { close(descriptor) }
-        descriptors = descriptors.map { _ in -1 }
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        return spilled
     }
 
     private mutating func flush(_ bucket: Int) {
         defer { pending[bucket].removeAll(keepingCapacity: true) }
-        guard failure == nil else { return }
-        if descriptors[bucket] < 0 {
-            let path = directory.newFile("bucket\(bucket)")
-            descriptors[bucket] = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard descriptors[bucket] >= 0 else {
-                failure = "cannot create \(path): \(String(cString: strerror(errno)))"
+        guard spilled.failure == nil else { return }
+        if descriptor < 0 {
+            let path = directory.newFile("worker")
+            descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else {
+                spilled.failure = "cannot create \(path): \(String(cString: strerror(errno)))"
                 return
             }
-            paths[bucket].append(path)
+            spilled.path = path
         }
-        let descriptor = descriptors[bucket]
-        pending[bucket].withUnsafeBytes { bytes in
+        let start = written
+        let failure = pending[bucket].withUnsafeBytes { bytes -> String? in
             var offset = 0
             while offset < bytes.count {
-                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else {
-                    failure = "cannot write to \(directory.path): \(String(cString: strerror(errno)))"
-                    return
-                }
-                offset += written
+                let count = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return "cannot write to \(directory.path): \(String(cString: strerror(errno)))" }
+                offset += count
             }
+            return nil
         }
+        written += pending[bucket].count * MemoryLayout<SpillRecord>.stride
+        spilled.failure = failure
+        spilled.runs[bucket].append(SpillRun(offset: start, count: pending[bucket].count))
     }
 }
 
 extension SubsidyRun {
+    /// Buckets a spill makes at most: each worker gathers records for every bucket, so beyond
+    /// this many a bucket holds more than the budget instead.
+    static let maxSpillBuckets = 4096
+
     /// Merges `buckets` of vehicles exactly (SPEC 3.1, 3.2) by reading `fileIndices` once, writing
-    /// the vehicles' frames to spill files under `parent` by bucket, then measuring one bucket at
-    /// a time. The spill folder is removed before returning. `nil` when spilling failed (the
-    /// folder cannot be made, the disk is full): the caller merges by reading the files again.
+    /// the vehicles' frames to spill files under `parent`, then measuring one bucket at a time.
+    /// The spill folder is removed before returning. `nil` when spilling failed (the folder
+    /// cannot be made, the disk is full): the caller merges by reading the files again.
     static func mergeBySpilling(
-        _ buckets: [[Vin]], from fileIndices: Set<Int>, files: [InputFile], policy: Policy, year: ReportYear,
+        _ batches: [[Vin]], from fileIndices: Set<Int>, files: [InputFile], policy: Policy, year: ReportYear,
         settings: RunSettings, parent: String
     ) -> (merged: [Vin: MergedVehicle], spilledBytes: Int, reads: [SecondRead])? {
         guard let directory = SpillDirectory(in: parent) else { return nil }
         defer { directory.remove() }
+        let perBucket = (batches.count + maxSpillBuckets - 1) / maxSpillBuckets
+        let buckets = stride(from: 0, to: batches.count, by: perBucket).map {
+            Array(batches[$0..<min($0 + perBucket, batches.count)].joined())
+        }
         var wanted = VinTable()
         var bucketOf: [Int] = []
         var slots: [Range<Int>] = []
@@ -163,23 +189,24 @@ extension SubsidyRun {
         }
         let table = wanted
         let assignment = bucketOf
-        // Each worker gathers up to a sixty-fourth of the budget per bucket before writing.
-        let flushAt = max(4096, settings.memoryLimit / 64 / max(1, buckets.count * settings.threads) / 24)
-        let (reads, workers) = readAgain(fileIndices, files: files, policy: policy, threads: settings.threads) {
+        // What workers gather before writing takes a sixteenth of the budget, within bounds.
+        let share = settings.memoryLimit / 16 / settings.threads / buckets.count / MemoryLayout<SpillRecord>.stride
+        let flushAt = min(1 << 16, max(256, share))
+        let (reads, spills) = readAgain(fileIndices, files: files, policy: policy, threads: settings.threads) {
             SpillingFrames(
                 wanted: table, bucketOf: assignment, buckets: buckets.count, directory: directory, flushAt: flushAt)
         } finish: { frames in
             var frames = frames
-            frames.finish()
-            return (paths: frames.paths, counts: frames.counts, failure: frames.failure)
+            return frames.finish()
         }
-        guard workers.allSatisfy({ $0.failure == nil }) else { return nil }
+        guard spills.allSatisfy({ $0.failure == nil }) else { return nil }
         var merged: [Vin: MergedVehicle] = [:]
         var spilled = 0
         for (bucket, range) in slots.enumerated() {
-            let counts = range.map { slot in workers.reduce(0) { $0 + $1.counts[slot] } }
-            let paths = workers.flatMap { $0.paths[bucket] }
-            guard let (readings, bounds, bytes) = gather(paths, slots: range, counts: counts) else { return nil }
+            let counts = range.map { slot in spills.reduce(0) { $0 + $1.counts[slot] } }
+            guard let (readings, bounds, bytes) = gather(bucket, of: spills, slots: range, counts: counts) else {
+                return nil
+            }
             spilled += bytes
             let measured = parallelMap(range.count, threads: settings.threads) { place in
                 measureExactly(
@@ -191,65 +218,59 @@ extension SubsidyRun {
         return (merged, spilled, reads)
     }
 
-    /// Reads one bucket's spill files back: the readings of `slots`, each slot's in its own
-    /// stretch (`bounds[i]..<bounds[i + 1]`), and the bytes read; `nil` when the files do not
-    /// hold exactly the `counts` written.
-    private static func gather(_ paths: [String], slots: Range<Int>, counts: [Int])
+    /// Reads one bucket's runs back from every worker's spill file: the readings of `slots`, each
+    /// slot's in its own stretch (`bounds[i]..<bounds[i + 1]`), and the bytes read; `nil` when the
+    /// files do not hold exactly the `counts` written.
+    private static func gather(_ bucket: Int, of spills: [SpillFile], slots: Range<Int>, counts: [Int])
         -> (readings: [Reading], bounds: [Int], bytes: Int)?
     {
         var bounds = [0]
         for count in counts { bounds.append(bounds[bounds.count - 1] + count) }
         var readings = [Reading](repeating: Reading(ts: 0, odometer: 0, current: 0), count: bounds[counts.count])
         var next = bounds
-        var chunk = [SpillRecord](repeating: SpillRecord(ts: 0, odometer: 0, current: 0, slot: 0), count: 1 << 15)
+        var chunk = [SpillRecord](repeating: SpillRecord(ts: 0, odometer: 0, current: 0, slot: 0), count: 1 << 14)
         var bytes = 0
-        var intact = true
-        for path in paths {
-            let read = forEachChunk(of: path, into: &chunk) { records in
-                for record in records {
-                    let place = Int(record.slot) - slots.lowerBound
-                    guard place >= 0 && place < counts.count && next[place] < bounds[place + 1] else {
-                        intact = false
-                        continue
+        for spill in spills where !spill.runs[bucket].isEmpty {
+            guard let path = spill.path else { return nil }
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { return nil }
+            defer { close(descriptor) }
+            for run in spill.runs[bucket] {
+                var done = 0
+                while done < run.count {
+                    let count = min(chunk.count, run.count - done)
+                    let offset = run.offset + done * MemoryLayout<SpillRecord>.stride
+                    guard readFully(descriptor, at: offset, into: &chunk, count: count) else { return nil }
+                    for record in chunk[0..<count] {
+                        let place = Int(record.slot) - slots.lowerBound
+                        guard place >= 0 && place < counts.count && next[place] < bounds[place + 1] else { return nil }
+                        readings[next[place]] = Reading(
+                            ts: record.ts, odometer: record.odometer, current: record.current)
+                        next[place] += 1
                     }
-                    readings[next[place]] = Reading(ts: record.ts, odometer: record.odometer, current: record.current)
-                    next[place] += 1
+                    done += count
                 }
+                bytes += run.count * MemoryLayout<SpillRecord>.stride
             }
-            guard let read, intact else { return nil }
-            bytes += read
         }
         guard next.dropLast() == bounds.dropFirst() else { return nil }
         return (readings, bounds, bytes)
     }
 
-    /// Reads the records of one spill file, a chunk at a time, into `chunk` and hands each chunk
-    /// to `body`; returns the bytes read, or `nil` when the file cannot be read back whole.
-    private static func forEachChunk(
-        of path: String, into chunk: inout [SpillRecord], _ body: (UnsafeBufferPointer<SpillRecord>) -> Void
-    ) -> Int? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        let stride = MemoryLayout<SpillRecord>.stride
-        var total = 0
-        while true {
+    /// Reads `count` records at byte `offset` of a spill file into the start of `chunk`.
+    private static func readFully(_ descriptor: Int32, at offset: Int, into chunk: inout [SpillRecord], count: Int)
+        -> Bool
+    {
+        chunk.withUnsafeMutableBytes { bytes in
+            let wanted = count * MemoryLayout<SpillRecord>.stride
             var filled = 0
-            let capacity = chunk.count * stride
-            let ok = chunk.withUnsafeMutableBytes { bytes in
-                while filled < capacity {
-                    let count = read(descriptor, bytes.baseAddress! + filled, capacity - filled)
-                    if count < 0 && errno == EINTR { continue }
-                    if count < 0 { return false }
-                    if count == 0 { break }
-                    filled += count
-                }
-                return true
+            while filled < wanted {
+                let got = pread(descriptor, bytes.baseAddress! + filled, wanted - filled, off_t(offset + filled))
+                if got < 0 && errno == EINTR { continue }
+                guard got > 0 else { return false }
+                filled += got
             }
-            guard ok, filled % stride == 0 else { return nil }
-            chunk.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<(filled / stride)])) }
-            total += filled
-            if filled < capacity { return total }
+            return true
         }
     }
 }

@@ -315,12 +315,14 @@ extension SubsidyRun {
         var overlapping: [(vin: Vin, frames: Int)] = []
         for (vin, vehicle) in store.vehicles {
             let list = vehicle.segments
-            if let joined = SegmentJoin.figures(list, year: year, limits: policy.limits) {
+            if vehicle.overlappingFrames == nil,
+                let joined = SegmentJoin.figures(list, year: year, limits: policy.limits)
+            {
                 result.figures[vin] = joined
                 result.exact += list.reduce(0) { $0 + $1.exactDuplicates }
                 result.conflicting += list.reduce(0) { $0 + $1.conflictingDuplicates }
             } else {
-                let frames = list.reduce(0) { $0 + $1.keptFrames + $1.exactDuplicates + $1.conflictingDuplicates }
+                let frames = vehicle.overlappingFrames ?? list.reduce(0) { $0 + SegmentStore.frames(of: $1) }
                 overlapping.append((vin, frames))
             }
         }

@@ -2,9 +2,11 @@ import Archives
 @testable import Engine
 import Figures
 import Foundation
+import Frames
 import Rules
 import TestSupport
 import Testing
+import Timelines
 
 /// Issue 3, target 5: data that overlaps in time beyond the memory budget is merged exactly by
 /// spilling to a temporary folder, which is removed when the run ends.
@@ -100,6 +102,29 @@ struct SpillTests {
         #expect(entry.error?.contains("changed while h2fleet was reading it") == true)
         #expect(report.files.first { $0.path.hasSuffix("a.csv") }?.error == nil)
         #expect(report.hasFailedInputs)
+    }
+
+    // A vehicle bound for the exact merge needs only its frame count and files: in a shuffled
+    // corpus, keeping its segments would cost a few hundred bytes per vehicle per file.
+    @Test("once a vehicle's segments overlap, the store keeps its frame count and files, not its segments")
+    func storeDropsOverlappingSegments() throws {
+        let year = ReportYear(2025, offset: 8 * 3600)
+        let limits = Policy.builtIn.limits
+        let vin = try #require(Vin("LZYTEST0000000001"))
+        func segment(_ times: [Int64]) -> [(vin: Vin, segment: Segment)] {
+            let readings = times.map { Reading(ts: year.start + $0, odometer: Int32($0), current: 500) }
+            return [(vin, Segment(readings: readings, year: year, limits: limits))]
+        }
+        var store = SegmentStore(budget: 1 << 20, settling: 0, year: year, limits: limits)
+        store.add(segment([0, 10, 20]), file: 0)
+        store.add(segment([200, 210, 220, 230]), file: 1)
+        #expect(store.count == 2 && store.vehicles[vin]?.overlappingFrames == nil)
+        store.add(segment([20, 30]), file: 2)  // shares a time with the first: overlaps
+        #expect(store.count == 0 && store.vehicles[vin]?.segments.isEmpty == true)
+        #expect(store.vehicles[vin]?.overlappingFrames == 9)
+        store.add(segment([500, 510]), file: 70)
+        #expect(store.count == 0 && store.vehicles[vin]?.overlappingFrames == 11)
+        #expect(store.files(of: vin) == [0, 1, 2, 70])
     }
 
     @Test("within the budget nothing is spilled")
