@@ -140,6 +140,37 @@ struct SegmentTests {
         }
     }
 
+    // Property: the reducer's sort for nearly ordered lines gives what the library sort gives,
+    // whether lines are in order, locally swapped, late by far, or fully shuffled.
+    @Test("sorting nearly ordered readings agrees with the library sort", arguments: [0, 1, 2, 3])
+    func nearlySorted(_ disorder: Int) {
+        var random = SplitMix(seed: UInt64(40 + disorder))
+        for trial in 0..<50 {
+            var readings = randomReadings(&random, count: Int(random.next() % 3_000), start: 1_000)
+            // Duplicates and readings sharing a time, as re-sent lines make.
+            for index in readings.indices where random.next() % 9 == 0 {
+                var copy = readings[index]
+                if random.next() % 2 == 0 { copy.odometer += 1 }
+                readings.append(copy)
+            }
+            switch disorder {
+            case 0: readings.sort()
+            case 1:
+                readings.sort()
+                for index in stride(from: 1, to: readings.count, by: 2) where random.next() % 3 == 0 {
+                    readings.swapAt(index - 1, index)
+                }
+            case 2:
+                readings.sort()
+                if readings.count > 1 { readings.append(readings.removeFirst()) }  // one line very late
+            default: readings.shuffle(using: &random)
+            }
+            let expected = readings.sorted()
+            readings.withUnsafeMutableBufferPointer { sortNearlySorted($0) }
+            #expect(readings == expected, "trial \(trial)")
+        }
+    }
+
     @Test("overlapping segments are refused, so their frames get merged instead")
     func overlap() {
         let year = ReportYear(1970, offset: 0)
