@@ -15,10 +15,8 @@ final class SpillDirectory: Sendable {
 
     /// Creates a folder in `parent`; `nil` when it cannot (the caller falls back to re-reading).
     init?(in parent: String) {
-        var template = Array((parent + "/h2fleet-spill-XXXXXX").utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { return nil }
-        path = String(cString: made)
-        SpillCleanup.active.withLock { _ = $0.insert(path) }
+        guard let made = SpillCleanup.register(in: parent) else { return nil }
+        path = made
     }
 
     /// A path for a new file in the folder.
@@ -29,17 +27,40 @@ final class SpillDirectory: Sendable {
     /// Removes the folder and its files.
     func remove() {
         try? FileManager.default.removeItem(atPath: path)
-        SpillCleanup.active.withLock { _ = $0.remove(path) }
+        SpillCleanup.state.withLock { _ = $0.active.remove(path) }
     }
 }
 
 /// Removes the spill folders of runs still going: for a signal handler, before the process exits.
 public enum SpillCleanup {
-    static let active = Mutex(Set<String>())
+    static let state = Mutex((active: Set<String>(), closed: false))
 
-    /// Removes every spill folder in use.
+    /// Makes and lists a new spill folder in `parent`, unless cleaning up has begun.
+    static func register(in parent: String) -> String? {
+        state.withLock { state in
+            guard !state.closed else { return nil }
+            var template = Array((parent + "/h2fleet-spill-XXXXXX").utf8CString)
+            guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { return nil }
+            let path = String(cString: made)
+            state.active.insert(path)
+            return path
+        }
+    }
+
+    /// Removes every spill folder in use; no new one is made afterwards. A worker may still
+    /// create its file in a folder while it is being removed, so removal is tried until the
+    /// folder is gone (once it is, creating files in it fails).
     public static func removeAll() {
-        for path in active.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+        state.withLock { state in
+            state.closed = true
+            for path in state.active {
+                for _ in 0..<200 where FileManager.default.fileExists(atPath: path) {
+                    try? FileManager.default.removeItem(atPath: path)
+                    if FileManager.default.fileExists(atPath: path) { usleep(5_000) }
+                }
+            }
+            state.active.removeAll()
+        }
     }
 }
 
