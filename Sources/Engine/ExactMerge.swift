@@ -24,23 +24,82 @@ struct SecondRead: Sendable {
     var error: String?
 }
 
-/// A frame sink that keeps the frames of some vehicles only, per worker: a file's frames are
-/// staged and kept only when the whole file has been read (SPEC 2.2).
+/// A vehicle whose segments overlap somewhere: the stretches of time to merge frame by frame,
+/// and what to read again for them.
+struct ExactItem: Sendable {
+    var vin: Vin
+    /// Sorted and apart; a vehicle merged whole has one window covering all time.
+    var windows: [ClosedRange<Int64>]
+    /// The vehicle's segments outside the windows, joined with what the windows give.
+    var kept: [Segment]
+    /// Frames in the windows, at most (to size batches).
+    var frames: Int
+    /// Files to read again.
+    var files: [Int]
+
+    /// A vehicle merged whole from `files`.
+    static func whole(_ vin: Vin, frames: Int, files: [Int]) -> ExactItem {
+        ExactItem(vin: vin, windows: [Int64.min...Int64.max], kept: [], frames: frames, files: files)
+    }
+
+    /// The items' vehicles, in order: a frame's slot is its vehicle's item.
+    static func table(_ items: [ExactItem]) -> VinTable {
+        var table = VinTable()
+        for item in items { _ = table.index(of: item.vin) }
+        return table
+    }
+
+    /// Whether a frame of the vehicle at `ts` is to be merged.
+    @inline(__always)
+    func wants(_ ts: Int64) -> Bool {
+        windows.count == 1 ? windows[0].contains(ts) : windows.contains { $0.contains(ts) }
+    }
+
+    /// The vehicle's figures from its frames in the windows (any order) and its kept segments;
+    /// `nil` if they do not join, which only frames that changed between reads can cause.
+    func measure(_ readings: inout [Reading], year: ReportYear, limits: TelemetryLimits) -> MergedVehicle? {
+        readings.sort()
+        var segments = kept
+        readings.withUnsafeBufferPointer { sorted in
+            var start = 0
+            for window in windows {
+                var end = start
+                while end < sorted.count && sorted[end].ts <= window.upperBound { end += 1 }
+                if end > start {
+                    segments.append(
+                        Segment(
+                            sortedReadings: UnsafeBufferPointer(rebasing: sorted[start..<end]), year: year,
+                            limits: limits))
+                }
+                start = end
+            }
+        }
+        guard let figures = SegmentJoin.figures(segments, year: year, limits: limits) else { return nil }
+        return MergedVehicle(
+            figures: figures, exact: segments.reduce(0) { $0 + $1.exactDuplicates },
+            conflicting: segments.reduce(0) { $0 + $1.conflictingDuplicates })
+    }
+}
+
+/// A frame sink that keeps the frames of some vehicles in some stretches of time only, per
+/// worker: a file's frames are staged and kept only when the whole file has been read (SPEC 2.2).
 struct SelectedFrames: StagingSink {
     /// The wanted vehicles; their index in this table is their slot in `readings`.
     let wanted: VinTable
+    let items: [ExactItem]
     /// Kept readings per wanted vehicle, from the files this worker finished.
     var readings: [[Reading]]
     /// The current file's frames: (vehicle slot, reading).
     var staged: [(Int, Reading)] = []
 
-    init(wanted: VinTable) {
+    init(wanted: VinTable, items: [ExactItem]) {
         self.wanted = wanted
+        self.items = items
         readings = [[Reading]](repeating: [], count: wanted.vins.count)
     }
 
     mutating func accept(_ frame: Frame) {
-        if let slot = wanted.lookup(frame.vin) {
+        if let slot = wanted.lookup(frame.vin), items[slot].wants(frame.ts) {
             staged.append((slot, Reading(ts: frame.ts, odometer: frame.odometer, current: frame.current)))
         }
     }
@@ -54,7 +113,7 @@ struct SelectedFrames: StagingSink {
     }
 }
 
-/// A vehicle's figures from all its frames merged in one timeline, with its duplicates.
+/// A vehicle's figures from all its frames, with its duplicates.
 struct MergedVehicle: Sendable {
     var figures: VehicleYear
     var exact: Int
@@ -81,41 +140,29 @@ extension SubsidyRun {
         return (reads, summaries)
     }
 
-    /// Measures one vehicle from all its frames, in any order (SPEC 3.1–3.5).
-    static func measureExactly(_ vin: Vin, _ readings: [Reading], year: ReportYear, limits: TelemetryLimits)
-        -> MergedVehicle
-    {
-        let timeline = Timeline(vin: vin, readings: readings)
-        return MergedVehicle(
-            figures: VehicleYear(timeline, year: year, limits: limits),
-            exact: timeline.duplicates.reduce(0) { $0 + $1.exact },
-            conflicting: timeline.duplicates.reduce(0) { $0 + $1.conflicting })
-    }
-
-    /// Re-reads `fileIndices` and merges the frames of `vins` exactly (SPEC 3.1, 3.2), both
-    /// the reading and the per-vehicle merging on all workers.
+    /// Re-reads the items' files and merges their windows exactly (SPEC 3.1, 3.2), both the
+    /// reading and the per-vehicle merging on all workers. A vehicle whose result is `nil` must
+    /// be merged whole.
     static func mergeExactly(
-        _ vins: Set<Vin>, from fileIndices: Set<Int>, files: [InputFile], policy: Policy,
-        year: ReportYear, settings: RunSettings
+        _ items: [ExactItem], files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings
     )
-        -> (merged: [Vin: MergedVehicle], reads: [SecondRead])
+        -> (merged: [Vin: MergedVehicle?], reads: [SecondRead])
     {
-        var wanted = VinTable()
-        for vin in vins.sorted() { _ = wanted.index(of: vin) }
-        let table = wanted
+        let table = ExactItem.table(items)
+        let fileIndices = items.reduce(into: Set<Int>()) { $0.formUnion($1.files) }
         let (reads, perWorker) = readAgain(fileIndices, files: files, policy: policy, threads: settings.threads) {
-            SelectedFrames(wanted: table)
+            SelectedFrames(wanted: table, items: items)
         } finish: { frames in
             frames.readings
         }
-        let measured = parallelMap(table.vins.count, threads: settings.threads) { slot in
+        let measured = parallelMap(items.count, threads: settings.threads) { slot in
             var readings: [Reading] = []
             readings.reserveCapacity(perWorker.reduce(0) { $0 + $1[slot].count })
             for worker in perWorker { readings.append(contentsOf: worker[slot]) }
-            return measureExactly(table.vins[slot], readings, year: year, limits: policy.limits)
+            return items[slot].measure(&readings, year: year, limits: policy.limits)
         }
-        var merged: [Vin: MergedVehicle] = [:]
-        for (slot, vin) in table.vins.enumerated() { merged[vin] = measured[slot] }
+        var merged: [Vin: MergedVehicle?] = [:]
+        for (slot, item) in items.enumerated() { merged[item.vin] = measured[slot] }
         return (merged, reads)
     }
 }

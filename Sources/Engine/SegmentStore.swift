@@ -9,19 +9,32 @@ import Timelines
 /// one per vehicle per file. When more than `budget` are held, each vehicle's neighbouring
 /// segments that do not overlap are joined into one (`Segment.joined`), so memory stays bounded
 /// by the number of vehicles. Joining never changes the figures; the one cost is that a segment
-/// arriving later inside a joined stretch overlaps it, and its vehicle is merged exactly.
+/// arriving later inside a joined stretch overlaps it, and that stretch is merged exactly.
+///
+/// Segments that overlap (late or re-sent data) are kept apart, with the files they came from,
+/// so that only the stretch where they overlap is merged frame by frame. A vehicle with more
+/// than `maxOverlapping` segments when the store is full (a shuffled corpus) is merged whole:
+/// the store then keeps only its frame count.
 struct SegmentStore {
     struct Vehicle {
         /// Sorted by their first reading's time.
         var segments: [Segment] = []
         /// For each segment, the number of the latest file added to the store it came from.
         var added: [Int] = []
+        /// For each segment, the files its frames came from, in increasing order.
+        var sources: [[Int32]] = []
         /// Bit `i` is set when file `i` holds frames of the vehicle.
         var files: [UInt64] = []
-        /// Set once two of the vehicle's segments overlap in time: the vehicle will be merged
-        /// frame by frame, so its segments are dropped and only its frames are counted.
+        /// Whether two of its segments overlap in time (a shared time counts: its frames are
+        /// duplicates to resolve).
+        var overlaps = false
+        /// Set when the vehicle is to be merged whole: its segments are dropped and only its
+        /// frames are counted.
         var overlappingFrames: Int?
     }
+
+    /// Overlapping segments a vehicle may keep when the store is over budget.
+    static let maxOverlapping = 16
 
     private(set) var vehicles: [Vin: Vehicle] = [:]
     /// Segments held.
@@ -58,18 +71,13 @@ struct SegmentStore {
                 let position = vehicle.segments.partitionPoint { $0.first.ts > segment.first.ts }
                 vehicle.segments.insert(segment, at: position)
                 vehicle.added.insert(filesAdded, at: position)
+                vehicle.sources.insert([Int32(file)], at: position)
                 count += 1
-                // Sorted by first time, segments overlap somewhere only if two neighbours do
-                // (a shared time counts: its frames are duplicates to resolve).
+                // Sorted by first time, segments overlap somewhere only if two neighbours do.
                 let before = position > 0 && vehicle.segments[position - 1].last.ts >= segment.first.ts
                 let after =
                     position + 1 < vehicle.segments.count && segment.last.ts >= vehicle.segments[position + 1].first.ts
-                if before || after {
-                    vehicle.overlappingFrames = vehicle.segments.reduce(0) { $0 + Self.frames(of: $1) }
-                    count -= vehicle.segments.count
-                    vehicle.segments = []
-                    vehicle.added = []
-                }
+                if before || after { vehicle.overlaps = true }
             }
             vehicles[vin] = vehicle
         }
@@ -95,31 +103,74 @@ struct SegmentStore {
         return files
     }
 
-    /// Joins each vehicle's neighbouring segments that do not overlap (and have settled).
+    /// Joins each vehicle's neighbouring segments that have settled and overlap no other; a
+    /// vehicle left with more than `maxOverlapping` segments that overlap is to be merged whole.
     private mutating func joinNeighbours() {
         count = 0
         let settled = filesAdded - settling
         for vin in Array(vehicles.keys) {
-            var vehicle = vehicles.removeValue(forKey: vin)!
-            var joined: [Segment] = []
-            var added: [Int] = []
-            for (segment, file) in zip(vehicle.segments, vehicle.added) {
-                if let last = joined.last, added[added.count - 1] <= settled, file <= settled,
-                    let both = Segment.joined(last, segment, year: year, limits: limits)
+            let vehicle = vehicles.removeValue(forKey: vin)!
+            let apart = Self.overlapping(vehicle.segments)
+            var joined = Vehicle(
+                files: vehicle.files, overlaps: vehicle.overlaps, overlappingFrames: vehicle.overlappingFrames)
+            var lastApart = true
+            for index in vehicle.segments.indices {
+                let segment = vehicle.segments[index]
+                if !lastApart, !apart[index], joined.added[joined.added.count - 1] <= settled,
+                    vehicle.added[index] <= settled,
+                    let both = Segment.joined(
+                        joined.segments[joined.segments.count - 1], segment, year: year, limits: limits)
                 {
-                    joined[joined.count - 1] = both
+                    joined.segments[joined.segments.count - 1] = both
+                    joined.sources[joined.sources.count - 1] = Self.union(
+                        joined.sources[joined.sources.count - 1], vehicle.sources[index])
                 } else {
-                    joined.append(segment)
-                    added.append(file)
+                    joined.segments.append(segment)
+                    joined.added.append(vehicle.added[index])
+                    joined.sources.append(vehicle.sources[index])
                 }
+                lastApart = apart[index]
             }
-            vehicle.segments = joined
-            vehicle.added = added
-            count += joined.count
-            vehicles[vin] = vehicle
+            if vehicle.overlaps && apart.lazy.filter({ $0 }).count > Self.maxOverlapping {
+                joined.overlappingFrames = joined.segments.reduce(0) { $0 + Self.frames(of: $1) }
+                joined.segments = []
+                joined.added = []
+                joined.sources = []
+            }
+            count += joined.segments.count
+            vehicles[vin] = joined
         }
         // What cannot be joined (overlapping or recent) waits until the store has grown again.
         budget = max(budget, 2 * count)
+    }
+
+    /// For segments sorted by first time, whether each overlaps another (a shared time counts):
+    /// one earlier reaches its first time, or the next starts by its last.
+    static func overlapping(_ segments: [Segment]) -> [Bool] {
+        var apart = [Bool](repeating: false, count: segments.count)
+        var reach = Int64.min
+        for index in segments.indices {
+            let segment = segments[index]
+            let byEarlier = index > 0 && reach >= segment.first.ts
+            let byNext = index + 1 < segments.count && segments[index + 1].first.ts <= segment.last.ts
+            apart[index] = byEarlier || byNext
+            reach = max(reach, segment.last.ts)
+        }
+        return apart
+    }
+
+    /// The files of two joined segments, in increasing order.
+    static func union(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+        var files: [Int32] = []
+        files.reserveCapacity(a.count + b.count)
+        var (i, j) = (0, 0)
+        while i < a.count || j < b.count {
+            let next = j == b.count || (i < a.count && a[i] <= b[j]) ? a[i] : b[j]
+            if files.last != next { files.append(next) }
+            if i < a.count && a[i] == next { i += 1 }
+            if j < b.count && b[j] == next { j += 1 }
+        }
+        return files
     }
 }
 

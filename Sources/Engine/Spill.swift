@@ -98,6 +98,7 @@ struct SpillFile: Sendable {
 /// has been read (SPEC 2.2: a failed file counts whole or not at all).
 struct SpillingFrames: StagingSink {
     let wanted: VinTable
+    let items: [ExactItem]
     /// Slot → bucket.
     let bucketOf: [Int]
     let directory: SpillDirectory
@@ -109,8 +110,9 @@ struct SpillingFrames: StagingSink {
     var written = 0
     var spilled: SpillFile
 
-    init(wanted: VinTable, bucketOf: [Int], buckets: Int, directory: SpillDirectory, flushAt: Int) {
+    init(wanted: VinTable, items: [ExactItem], bucketOf: [Int], buckets: Int, directory: SpillDirectory, flushAt: Int) {
         self.wanted = wanted
+        self.items = items
         self.bucketOf = bucketOf
         self.directory = directory
         self.flushAt = max(flushAt, 1)
@@ -121,7 +123,7 @@ struct SpillingFrames: StagingSink {
     }
 
     mutating func accept(_ frame: Frame) {
-        if let slot = wanted.lookup(frame.vin) {
+        if let slot = wanted.lookup(frame.vin), items[slot].wants(frame.ts) {
             staged.append(
                 SpillRecord(ts: frame.ts, odometer: frame.odometer, current: frame.current, slot: Int32(slot)))
         }
@@ -183,45 +185,44 @@ extension SubsidyRun {
     /// this many a bucket holds more than the budget instead.
     static let maxSpillBuckets = 4096
 
-    /// Merges `buckets` of vehicles exactly (SPEC 3.1, 3.2) by reading `fileIndices` once, writing
-    /// the vehicles' frames to spill files under `parent`, then measuring one bucket at a time.
-    /// The spill folder is removed before returning. `nil` when spilling failed (the folder
-    /// cannot be made, the disk is full): the caller merges by reading the files again.
+    /// Merges `batches` of items exactly (SPEC 3.1, 3.2) by reading their files once, writing the
+    /// frames in their windows to spill files under `parent`, then measuring one batch (bucket)
+    /// at a time. The spill folder is removed before returning. `nil` when spilling failed (the
+    /// folder cannot be made, the disk is full): the caller merges by reading the files again.
+    /// A vehicle whose result is `nil` must be merged whole.
     static func mergeBySpilling(
-        _ batches: [[Vin]], from fileIndices: Set<Int>, files: [InputFile], policy: Policy, year: ReportYear,
-        settings: RunSettings, parent: String
-    ) -> (merged: [Vin: MergedVehicle], spilledBytes: Int, reads: [SecondRead])? {
+        _ batches: [[ExactItem]], files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings,
+        parent: String
+    ) -> (merged: [Vin: MergedVehicle?], spilledBytes: Int, reads: [SecondRead])? {
         guard let directory = SpillDirectory(in: parent) else { return nil }
         defer { directory.remove() }
         let perBucket = (batches.count + maxSpillBuckets - 1) / maxSpillBuckets
         let buckets = stride(from: 0, to: batches.count, by: perBucket).map {
             Array(batches[$0..<min($0 + perBucket, batches.count)].joined())
         }
-        var wanted = VinTable()
+        let items = Array(buckets.joined())
+        let table = ExactItem.table(items)
         var bucketOf: [Int] = []
         var slots: [Range<Int>] = []
         for bucket in buckets {
-            let first = bucketOf.count
-            for vin in bucket {
-                _ = wanted.index(of: vin)
-                bucketOf.append(slots.count)
-            }
-            slots.append(first..<bucketOf.count)
+            slots.append(bucketOf.count..<(bucketOf.count + bucket.count))
+            bucketOf += repeatElement(slots.count - 1, count: bucket.count)
         }
-        let table = wanted
         let assignment = bucketOf
+        let fileIndices = items.reduce(into: Set<Int>()) { $0.formUnion($1.files) }
         // What workers gather before writing takes a sixteenth of the budget, within bounds.
         let share = settings.memoryLimit / 16 / settings.threads / buckets.count / MemoryLayout<SpillRecord>.stride
         let flushAt = min(1 << 16, max(256, share))
         let (reads, spills) = readAgain(fileIndices, files: files, policy: policy, threads: settings.threads) {
             SpillingFrames(
-                wanted: table, bucketOf: assignment, buckets: buckets.count, directory: directory, flushAt: flushAt)
+                wanted: table, items: items, bucketOf: assignment, buckets: buckets.count, directory: directory,
+                flushAt: flushAt)
         } finish: { frames in
             var frames = frames
             return frames.finish()
         }
         guard spills.allSatisfy({ $0.failure == nil }) else { return nil }
-        var merged: [Vin: MergedVehicle] = [:]
+        var merged: [Vin: MergedVehicle?] = [:]
         var spilled = 0
         for (bucket, range) in slots.enumerated() {
             let counts = range.map { slot in spills.reduce(0) { $0 + $1.counts[slot] } }
@@ -230,11 +231,10 @@ extension SubsidyRun {
             }
             spilled += bytes
             let measured = parallelMap(range.count, threads: settings.threads) { place in
-                measureExactly(
-                    table.vins[range.lowerBound + place], Array(readings[bounds[place]..<bounds[place + 1]]),
-                    year: year, limits: policy.limits)
+                var slice = Array(readings[bounds[place]..<bounds[place + 1]])
+                return items[range.lowerBound + place].measure(&slice, year: year, limits: policy.limits)
             }
-            for (place, entry) in measured.enumerated() { merged[table.vins[range.lowerBound + place]] = entry }
+            for (place, entry) in measured.enumerated() { merged[items[range.lowerBound + place].vin] = entry }
         }
         return (merged, spilled, reads)
     }

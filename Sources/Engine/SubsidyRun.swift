@@ -303,70 +303,122 @@ extension SubsidyRun {
         var secondReads: [SecondRead] = []
     }
 
-    /// Joins each vehicle's segments. Vehicles whose segments overlap in time are merged frame by
-    /// frame from their files: at once when their frames fit the memory budget; otherwise in
-    /// buckets that do, spilled to a temporary folder in one more pass over the files (or, when
-    /// spilling fails, one more pass per bucket).
+    /// Joins each vehicle's segments. Where a vehicle's segments overlap in time, the frames of
+    /// that stretch are merged frame by frame from the files they came from: at once when they
+    /// fit the memory budget; otherwise in buckets that do, spilled to a temporary folder in one
+    /// more pass over the files (or, when spilling fails, one more pass per bucket).
     static func measure(
         _ store: SegmentStore, files: [InputFile], policy: Policy, year: ReportYear,
         settings: RunSettings
     ) -> Measured {
         var result = Measured()
-        var overlapping: [(vin: Vin, frames: Int)] = []
+        var items: [ExactItem] = []
         for (vin, vehicle) in store.vehicles {
             let list = vehicle.segments
-            if vehicle.overlappingFrames == nil,
-                let joined = SegmentJoin.figures(list, year: year, limits: policy.limits)
-            {
+            if let frames = vehicle.overlappingFrames {
+                items.append(.whole(vin, frames: frames, files: store.files(of: vin)))
+            } else if vehicle.overlaps, let item = exactItem(vin, vehicle) {
+                items.append(item)
+            } else if let joined = SegmentJoin.figures(list, year: year, limits: policy.limits) {
                 result.figures[vin] = joined
                 result.exact += list.reduce(0) { $0 + $1.exactDuplicates }
                 result.conflicting += list.reduce(0) { $0 + $1.conflictingDuplicates }
             } else {
-                let frames = vehicle.overlappingFrames ?? list.reduce(0) { $0 + SegmentStore.frames(of: $1) }
-                overlapping.append((vin, frames))
+                let frames = list.reduce(0) { $0 + SegmentStore.frames(of: $1) }
+                items.append(.whole(vin, frames: frames, files: store.files(of: vin)))
             }
         }
-        // Batches of vehicles whose frames fit the budget: what the rest of the run holds
-        // (buffers, segments: about 64 MiB) is set aside, and a reading costs about 32 bytes
-        // while it is collected, merged and sorted.
-        overlapping.sort { $0.vin < $1.vin }
-        let budget = max(1, max(settings.memoryLimit - (64 << 20), settings.memoryLimit / 4) / 32)
-        var batches: [[Vin]] = []
-        var batchFrames = 0
-        for (position, entry) in overlapping.enumerated() {
-            if position == 0 || batchFrames + entry.frames > budget {
-                batches.append([])
-                batchFrames = 0
-            }
-            batches[batches.count - 1].append(entry.vin)
-            batchFrames += entry.frames
+        result.mergedVehicles = items.count
+        var merged = mergeExactly(items, files: files, policy: policy, year: year, settings: settings, into: &result)
+        // A stretch that did not join its neighbours (its files changed between reads, which
+        // the report already says) is measured again with the whole vehicle.
+        let again = merged.filter { $0.value == nil }.map(\.key).sorted().map { vin in
+            ExactItem.whole(
+                vin, frames: store.vehicles[vin]!.segments.reduce(0) { $0 + SegmentStore.frames(of: $1) },
+                files: store.files(of: vin))
         }
-        result.mergedVehicles = overlapping.count
-        result.batches = batches.count
-        let filesOf = { (vins: [Vin]) in vins.reduce(into: Set<Int>()) { $0.formUnion(store.files(of: $1)) } }
-        var merged: [Vin: MergedVehicle] = [:]
-        if batches.count > 1,
-            let spilled = mergeBySpilling(
-                batches, from: filesOf(overlapping.map(\.vin)), files: files, policy: policy, year: year,
-                settings: settings, parent: settings.spillDirectory)
-        {
-            merged = spilled.merged
-            result.spilledBytes = spilled.spilledBytes
-            result.secondReads = spilled.reads
-        } else {
-            for batch in batches {
-                let batchMerged = mergeExactly(
-                    Set(batch), from: filesOf(batch), files: files, policy: policy, year: year, settings: settings)
-                merged.merge(batchMerged.merged) { first, _ in first }
-                result.secondReads += batchMerged.reads
+        if !again.isEmpty {
+            merged.merge(
+                mergeExactly(again, files: files, policy: policy, year: year, settings: settings, into: &result)
+            ) {
+                $1
             }
         }
         for (vin, entry) in merged {
+            guard let entry else { continue }
             result.figures[vin] = entry.figures
             result.exact += entry.exact
             result.conflicting += entry.conflicting
         }
         return result
+    }
+
+    /// The stretches where `vehicle`'s segments overlap, to merge frame by frame; `nil` if none.
+    static func exactItem(_ vin: Vin, _ vehicle: SegmentStore.Vehicle) -> ExactItem? {
+        let segments = vehicle.segments
+        var item = ExactItem(vin: vin, windows: [], kept: [], frames: 0, files: [])
+        var files = Set<Int32>()
+        var start = 0
+        while start < segments.count {
+            // A run of segments each starting by the time one before it ended.
+            var end = start + 1
+            var reach = segments[start].last.ts
+            while end < segments.count && segments[end].first.ts <= reach {
+                reach = max(reach, segments[end].last.ts)
+                end += 1
+            }
+            if end - start == 1 {
+                item.kept.append(segments[start])
+            } else {
+                item.windows.append(segments[start].first.ts...reach)
+                for index in start..<end {
+                    item.frames += SegmentStore.frames(of: segments[index])
+                    files.formUnion(vehicle.sources[index])
+                }
+            }
+            start = end
+        }
+        item.files = files.map(Int.init).sorted()
+        return item.windows.isEmpty ? nil : item
+    }
+
+    /// Merges `items` in batches of frames that fit the budget: spilled when there is more than
+    /// one, else in memory. Records in `result` how.
+    private static func mergeExactly(
+        _ items: [ExactItem], files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings,
+        into result: inout Measured
+    ) -> [Vin: MergedVehicle?] {
+        // Batches of items whose frames fit the budget: what the rest of the run holds
+        // (buffers, segments: about 64 MiB) is set aside, and a reading costs about 32 bytes
+        // while it is collected, merged and sorted.
+        let sorted = items.sorted { $0.vin < $1.vin }
+        let budget = max(1, max(settings.memoryLimit - (64 << 20), settings.memoryLimit / 4) / 32)
+        var batches: [[ExactItem]] = []
+        var batchFrames = 0
+        for (position, item) in sorted.enumerated() {
+            if position == 0 || batchFrames + item.frames > budget {
+                batches.append([])
+                batchFrames = 0
+            }
+            batches[batches.count - 1].append(item)
+            batchFrames += item.frames
+        }
+        result.batches += batches.count
+        if batches.count > 1,
+            let spilled = mergeBySpilling(
+                batches, files: files, policy: policy, year: year, settings: settings, parent: settings.spillDirectory)
+        {
+            result.spilledBytes += spilled.spilledBytes
+            result.secondReads += spilled.reads
+            return spilled.merged
+        }
+        var merged: [Vin: MergedVehicle?] = [:]
+        for batch in batches {
+            let batchMerged = mergeExactly(batch, files: files, policy: policy, year: year, settings: settings)
+            merged.merge(batchMerged.merged) { first, _ in first }
+            result.secondReads += batchMerged.reads
+        }
+        return merged
     }
 
     static func fileSize(_ path: String) -> Int64 {

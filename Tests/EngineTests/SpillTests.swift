@@ -104,10 +104,11 @@ struct SpillTests {
         #expect(report.hasFailedInputs)
     }
 
-    // A vehicle bound for the exact merge needs only its frame count and files: in a shuffled
-    // corpus, keeping its segments would cost a few hundred bytes per vehicle per file.
-    @Test("once a vehicle's segments overlap, the store keeps its frame count and files, not its segments")
-    func storeDropsOverlappingSegments() throws {
+    // Only the stretch where segments overlap is merged frame by frame, from the files that
+    // hold it; a vehicle with many overlapping segments when the store is full (a shuffled
+    // corpus) is merged whole, and the store keeps only its frame count and files.
+    @Test("the store keeps overlapping segments apart with their files, and gives up on many when full")
+    func storeKeepsOverlapsApart() throws {
         let year = ReportYear(2025, offset: 8 * 3600)
         let limits = Policy.builtIn.limits
         let vin = try #require(Vin("LZYTEST0000000001"))
@@ -118,13 +119,68 @@ struct SpillTests {
         var store = SegmentStore(budget: 1 << 20, settling: 0, year: year, limits: limits)
         store.add(segment([0, 10, 20]), file: 0)
         store.add(segment([200, 210, 220, 230]), file: 1)
-        #expect(store.count == 2 && store.vehicles[vin]?.overlappingFrames == nil)
-        store.add(segment([20, 30]), file: 2)  // shares a time with the first: overlaps
-        #expect(store.count == 0 && store.vehicles[vin]?.segments.isEmpty == true)
-        #expect(store.vehicles[vin]?.overlappingFrames == 9)
-        store.add(segment([500, 510]), file: 70)
-        #expect(store.count == 0 && store.vehicles[vin]?.overlappingFrames == 11)
-        #expect(store.files(of: vin) == [0, 1, 2, 70])
+        store.add(segment([400, 410]), file: 2)
+        #expect(store.vehicles[vin]?.overlaps == false)
+        store.add(segment([205, 300]), file: 3)  // late data inside file 1's stretch
+        let vehicle = try #require(store.vehicles[vin])
+        #expect(vehicle.overlaps && vehicle.overlappingFrames == nil && store.count == 4)
+        let item = try #require(SubsidyRun.exactItem(vin, vehicle))
+        #expect(item.windows == [(year.start + 200)...(year.start + 300)])
+        #expect(item.files == [1, 3] && item.frames == 6)
+        #expect(item.kept.map(\.first.ts) == [year.start, year.start + 400])
+
+        // Over budget, with more overlapping segments than a vehicle may keep.
+        var full = SegmentStore(budget: 8, settling: 0, year: year, limits: limits)
+        let files = 4 * SegmentStore.maxOverlapping
+        for file in 0..<files {
+            full.add(segment([Int64(file), 10_000 + Int64(file)]), file: file)
+        }
+        let whole = try #require(full.vehicles[vin])
+        #expect(whole.segments.isEmpty && full.count == 0 && whole.overlappingFrames == 2 * files)
+        #expect(full.files(of: vin) == Array(0..<files))
+    }
+
+    // Late data (a day re-sent): only the files holding the overlapping stretch are read again,
+    // and the figures are those of all the rows read as one file.
+    @Test("re-sent data is merged from the files that overlap, with the figures of one file", arguments: [1, 2])
+    func lateData(_ threads: Int) throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let header = "vin,ts,odometer_km,fc_current_a\n"
+        let rows = fleetRows(seed: 12)
+        let times = rows.map { Int($0.split(separator: ",")[1]) ?? 0 }
+        let first = times.filter { $0 > 0 }.min()!
+        let last = times.max()!
+        // Six files by time, as per-day archives are.
+        var parts = [[String]](repeating: [], count: 6)
+        for (row, ts) in zip(rows, times) {
+            parts[min(5, max(0, (ts - first) * 6 / (last - first + 1)))].append(row)
+        }
+        let telemetry = folder.path("telemetry")
+        try FileManager.default.createDirectory(atPath: telemetry, withIntermediateDirectories: true)
+        for (index, part) in parts.enumerated() {
+            folder.write("telemetry/part\(index).csv", header + part.joined(separator: "\n") + "\n")
+        }
+        // Part 2 re-sent for three vehicles, one odometer changed: duplicates, one conflicting.
+        var resent = parts[2].filter { $0.hasPrefix("LZYTEST0000000001") || $0.hasPrefix("LZYTEST0000000002") }
+        resent += parts[2].filter { $0.hasPrefix("LZYTEST0000000003") }.prefix(40)
+        resent[5] = resent[5].split(separator: ",").enumerated().map { $0.offset == 2 ? "9.9" : String($0.element) }
+            .joined(separator: ",")
+        folder.write("telemetry/part2-resent.csv", header + resent.joined(separator: "\n") + "\n")
+        let whole = folder.write("all.csv", header + (rows + resent).joined(separator: "\n") + "\n")
+
+        let run = try measured(telemetry, settings: RunSettings(threads: threads))
+        #expect(run.mergedVehicles == 3)
+        let files = try InputDiscovery.files(for: [telemetry])
+        #expect(
+            Set(run.secondReads.map { files[$0.file].path.split(separator: "/").last! })
+                == ["part2.csv", "part2-resent.csv"])
+        let reference = try reportJSON([whole], threads: 1, chunkFrames: 1 << 30)
+        #expect(try figuresPart(reportJSON([telemetry], threads: threads)) == figuresPart(reference))
+        // Small chunks: many segments, some joined, the late ones inside joined stretches.
+        #expect(
+            try figuresPart(reportJSON([telemetry], threads: threads, memoryLimit: 32 * 50, chunkFrames: 7))
+                == figuresPart(reference))
     }
 
     @Test("within the budget nothing is spilled")
