@@ -124,15 +124,19 @@ extension SubsidyRun {
     /// Reads `fileIndices` again into one `Sink` per worker; returns what each read found, and
     /// what `finish` made of each worker's sink.
     static func readAgain<Sink: StagingSink, Summary: Sendable>(
-        _ fileIndices: Set<Int>, files: [InputFile], policy: Policy, threads: Int, sink: @Sendable () -> Sink,
+        _ fileIndices: Set<Int>, files: [InputFile], policy: Policy, settings: RunSettings, sink: @Sendable () -> Sink,
         finish: @Sendable (consuming Sink) -> Summary
     ) -> (reads: [SecondRead], summaries: [Summary]) {
         let order = fileIndices.sorted()
-        let (reads, summaries) = forEachFile(order.indices, threads: threads, state: sink) {
+        let counter = ProgressCounter(
+            .merging, files: order.count, bytes: order.reduce(0) { $0 + fileSize(files[$1].fileSystemPath) },
+            settings: settings)
+        let (reads, summaries) = forEachFile(order.indices, threads: settings.threads, state: sink) {
             (position, frames: inout Sink, reader: inout ArchiveReader) -> SecondRead in
             let result = decode(
                 files[order[position]], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
             frames.endFile(keep: result.error == nil)
+            counter?.fileDone(result)
             return SecondRead(file: order[position], sha256: result.stored?.sha256, error: result.error)
         } finish: {
             finish($0)
@@ -150,7 +154,7 @@ extension SubsidyRun {
     {
         let table = ExactItem.table(items)
         let fileIndices = items.reduce(into: Set<Int>()) { $0.formUnion($1.files) }
-        let (reads, perWorker) = readAgain(fileIndices, files: files, policy: policy, threads: settings.threads) {
+        let (reads, perWorker) = readAgain(fileIndices, files: files, policy: policy, settings: settings) {
             SelectedFrames(wanted: table, items: items)
         } finish: { frames in
             frames.readings

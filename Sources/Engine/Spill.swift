@@ -213,7 +213,7 @@ extension SubsidyRun {
         // What workers gather before writing takes a sixteenth of the budget, within bounds.
         let share = settings.memoryLimit / 16 / settings.threads / buckets.count / MemoryLayout<SpillRecord>.stride
         let flushAt = min(1 << 16, max(256, share))
-        let (reads, spills) = readAgain(fileIndices, files: files, policy: policy, threads: settings.threads) {
+        let (reads, spills) = readAgain(fileIndices, files: files, policy: policy, settings: settings) {
             SpillingFrames(
                 wanted: table, items: items, bucketOf: assignment, buckets: buckets.count, directory: directory,
                 flushAt: flushAt)

@@ -223,6 +223,17 @@ public struct RunSettings: Sendable {
 
 /// How far a run has got.
 public struct Progress: Sendable {
+    /// What a run is doing.
+    public enum Stage: Sendable {
+        /// Reading every file.
+        case reading
+        /// Reading again the files that hold overlapping data (late, re-sent or shuffled), to
+        /// merge it frame by frame.
+        case merging
+    }
+
+    /// What the run is doing; the counts are those of this stage.
+    public var stage: Stage
     /// Files finished.
     public var filesDone: Int
     /// Files in all.
@@ -233,6 +244,30 @@ public struct Progress: Sendable {
     public var bytes: Int64
     /// Valid frames decoded so far.
     public var frames: Int
+}
+
+/// Counts the files of one stage as workers finish them, for `RunSettings.progress`.
+final class ProgressCounter: Sendable {
+    private let report: @Sendable (Progress) -> Void
+    private let progress: Mutex<Progress>
+
+    /// A counter for `files` files of `bytes` in all, in `stage`; `nil` when nobody listens.
+    init?(_ stage: Progress.Stage, files: Int, bytes: Int64, settings: RunSettings) {
+        guard let report = settings.progress else { return nil }
+        self.report = report
+        progress = Mutex(Progress(stage: stage, filesDone: 0, files: files, bytesDone: 0, bytes: bytes, frames: 0))
+    }
+
+    /// Counts a finished file and reports.
+    func fileDone(_ result: DecodedFile) {
+        let snapshot = progress.withLock { progress in
+            progress.filesDone += 1
+            progress.bytesDone += result.stored?.bytes ?? 0
+            progress.frames += result.frames
+            return progress
+        }
+        report(snapshot)
+    }
 }
 
 extension SubsidyRun {
@@ -258,7 +293,7 @@ extension SubsidyRun {
             files.indices.filter(isLarge).sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
             + files.indices.filter { !isLarge($0) }
         let readAhead = settings.threads > 1 && files.count < settings.threads
-        let counters = Mutex(Progress(filesDone: 0, files: files.count, bytesDone: 0, bytes: totalBytes, frames: 0))
+        let counter = ProgressCounter(.reading, files: files.count, bytes: totalBytes, settings: settings)
         let inOrder = forEachFile(order.indices, threads: settings.threads) {
             SegmentReducer(year: year, limits: policy.limits, chunkFrames: settings.chunkFrames)
         } work: { (position, reducer: inout SegmentReducer, reader: inout ArchiveReader) -> DecodedFile in
@@ -271,15 +306,7 @@ extension SubsidyRun {
             } else {
                 reducer.discardFile()
             }
-            if let report = settings.progress {
-                let snapshot = counters.withLock { progress in
-                    progress.filesDone += 1
-                    progress.bytesDone += result.stored?.bytes ?? 0
-                    progress.frames += result.frames
-                    return progress
-                }
-                report(snapshot)
-            }
+            counter?.fileDone(result)
             return result
         }
         var results = [DecodedFile?](repeating: nil, count: files.count)

@@ -216,12 +216,47 @@ struct ProgressTests {
         let report = SubsidyRun.compute(
             files: files, policy: policy, policySHA256: "x", registry: registry, year: 2025,
             settings: RunSettings(threads: 2, progress: { progress in seen.withLock { $0.append(progress) } }))
-        let snapshots = seen.withLock { $0 }
+        // (The files interleave the vehicles' rows, so a merging stage follows; see below.)
+        let snapshots = seen.withLock { $0 }.filter { $0.stage == .reading }
         #expect(snapshots.count == 4)
         let last = try #require(snapshots.max { $0.filesDone < $1.filesDone })
         #expect(last.filesDone == 4 && last.files == 4)
         #expect(last.bytesDone == last.bytes && last.bytes == report.files.reduce(0) { $0 + $1.bytes })
         #expect(last.frames == report.frames)
+    }
+}
+
+extension ProgressTests {
+    // Target 6 of the speed issue: reading files again to merge overlapping data is a stage of
+    // its own, so a long merge does not sit behind a finished bar.
+    @Test("reading files again to merge overlapping data reports its own stage", arguments: [1 << 30, 32 * 100])
+    func mergingStage(_ memoryLimit: Int) throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        var random = SplitMix(seed: 6)
+        let rows = fleetRows(seed: 4).shuffled(using: &random)
+        for part in 0..<3 {
+            let slice = rows.enumerated().filter { $0.offset % 3 == part }.map(\.element)
+            folder.write("s\(part).csv", "vin,ts,odometer_km,fc_current_a\n" + slice.joined(separator: "\n"))
+        }
+        let seen = Mutex([Engine.Progress]())
+        let policy = Policy.builtIn
+        let registry = try Registry(
+            bytes: Array(registryText.utf8), file: "r.csv", classes: Set(policy.classes.map(\.id)))
+        let files = try InputDiscovery.files(for: [folder.url.path])
+        _ = SubsidyRun.compute(
+            files: files, policy: policy, policySHA256: "x", registry: registry, year: 2025,
+            settings: RunSettings(
+                threads: 2, memoryLimit: memoryLimit, spillDirectory: folder.url.path,
+                progress: { progress in seen.withLock { $0.append(progress) } }))
+        let snapshots = seen.withLock { $0 }
+        let reading = snapshots.filter { $0.stage == .reading }
+        let merging = snapshots.filter { $0.stage == .merging }
+        #expect(reading.count == 3 && merging.count >= 3)
+        // Every reading snapshot comes before the first merging one.
+        #expect(snapshots.prefix(3).allSatisfy { $0.stage == .reading })
+        let last = try #require(merging.max { $0.filesDone < $1.filesDone })
+        #expect(last.filesDone == 3 && last.files == 3 && last.bytesDone == last.bytes)
     }
 }
 

@@ -90,7 +90,7 @@ struct SpillTests {
         let settings = RunSettings(
             threads: 2, memoryLimit: memoryLimit, spillDirectory: folder.url.path,
             progress: { progress in
-                guard progress.filesDone == progress.files else { return }
+                guard progress.stage == .reading && progress.filesDone == progress.files else { return }
                 let handle = FileHandle(forWritingAtPath: changing)
                 _ = try? handle?.seekToEnd()
                 handle?.write(Data("\nLZYTEST0000000001,1740790000,1.0,1.0\n".utf8))
