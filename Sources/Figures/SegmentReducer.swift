@@ -8,7 +8,7 @@ import Timelines
 /// `Segment`. On a chunk boundary the last `holdBack` frames of each vehicle stay buffered, so
 /// lines that are only locally out of order do not make segments overlap. Memory is bounded by
 /// `chunkFrames` plus `holdBack` frames a vehicle, whatever the size of a file; buffers that grew
-/// are given back when a file ends and together they hold more than `2 × chunkFrames` (one file
+/// are given back when a file ends and together they have room for more than `retainedReadings` (one file
 /// per vehicle would otherwise keep every vehicle's largest file's worth). One reducer per worker
 /// thread.
 public struct SegmentReducer: FrameSink {
@@ -22,12 +22,19 @@ public struct SegmentReducer: FrameSink {
     private let year: ReportYear
     private let limits: TelemetryLimits
     private let chunkFrames: Int
+    /// Room for readings the buffers may keep from file to file.
+    let retainedReadings: Int
     private let holdBack: Int
     /// The segments of the current file, in the order they were made.
     public private(set) var segments: [(vin: Vin, segment: Segment)] = []
 
-    /// Creates a reducer for the report `year`.
-    public init(year: ReportYear, limits: TelemetryLimits, chunkFrames: Int = 1 << 20, holdBack: Int = 64) {
+    /// Creates a reducer for the report `year` that summarises every `chunkFrames` frames; its
+    /// buffers keep room for `retainedReadings` (by default the larger of 2^20 and two chunks).
+    public init(
+        year: ReportYear, limits: TelemetryLimits, chunkFrames: Int = 1 << 17, holdBack: Int = 64,
+        retainedReadings: Int? = nil
+    ) {
+        self.retainedReadings = retainedReadings ?? max(2 * chunkFrames, 1 << 20)
         self.year = year
         self.limits = limits
         self.chunkFrames = max(chunkFrames, 1)
@@ -66,7 +73,7 @@ public struct SegmentReducer: FrameSink {
     /// Ends the current file: summarises what is buffered and returns the file's segments.
     public mutating func finishFile() -> [(vin: Vin, segment: Segment)] {
         summarise(final: true)
-        if buffers.capacityTotal > 2 * chunkFrames { buffers.releaseEmpty() }
+        if buffers.capacityTotal > retainedReadings { buffers.releaseEmpty() }
         fileVehicles.removeAll(keepingCapacity: true)
         defer { segments.removeAll() }
         return segments

@@ -118,7 +118,8 @@ struct SegmentTests {
     func bufferRoomIsBounded() throws {
         let year = ReportYear(2025, offset: 8 * 3600)
         let chunkFrames = 1_000
-        var reducer = SegmentReducer(year: year, limits: limits, chunkFrames: chunkFrames)
+        var reducer = SegmentReducer(
+            year: year, limits: limits, chunkFrames: chunkFrames, retainedReadings: 2 * chunkFrames)
         var random = SplitMix(seed: 9)
         for vehicle in 0..<60 {
             let vin = try #require(Vin(String(format: "LZYTEST%010d", vehicle)))
