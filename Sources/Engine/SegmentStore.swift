@@ -110,13 +110,13 @@ struct SegmentStore {
         let settled = filesAdded - settling
         for vin in Array(vehicles.keys) {
             let vehicle = vehicles.removeValue(forKey: vin)!
-            let apart = Self.overlapping(vehicle.segments)
+            let overlapped = Self.overlapping(vehicle.segments)
             var joined = Vehicle(
                 files: vehicle.files, overlaps: vehicle.overlaps, overlappingFrames: vehicle.overlappingFrames)
-            var lastApart = true
+            var lastOverlapped = true
             for index in vehicle.segments.indices {
                 let segment = vehicle.segments[index]
-                if !lastApart, !apart[index], joined.added[joined.added.count - 1] <= settled,
+                if !lastOverlapped, !overlapped[index], joined.added[joined.added.count - 1] <= settled,
                     vehicle.added[index] <= settled,
                     let both = Segment.joined(
                         joined.segments[joined.segments.count - 1], segment, year: year, limits: limits)
@@ -129,9 +129,9 @@ struct SegmentStore {
                     joined.added.append(vehicle.added[index])
                     joined.sources.append(vehicle.sources[index])
                 }
-                lastApart = apart[index]
+                lastOverlapped = overlapped[index]
             }
-            if vehicle.overlaps && apart.lazy.filter({ $0 }).count > Self.maxOverlapping {
+            if vehicle.overlaps && overlapped.lazy.filter({ $0 }).count > Self.maxOverlapping {
                 joined.overlappingFrames = joined.segments.reduce(0) { $0 + Self.frames(of: $1) }
                 joined.segments = []
                 joined.added = []
@@ -147,16 +147,16 @@ struct SegmentStore {
     /// For segments sorted by first time, whether each overlaps another (a shared time counts):
     /// one earlier reaches its first time, or the next starts by its last.
     static func overlapping(_ segments: [Segment]) -> [Bool] {
-        var apart = [Bool](repeating: false, count: segments.count)
+        var overlapped = [Bool](repeating: false, count: segments.count)
         var reach = Int64.min
         for index in segments.indices {
             let segment = segments[index]
             let byEarlier = index > 0 && reach >= segment.first.ts
             let byNext = index + 1 < segments.count && segments[index + 1].first.ts <= segment.last.ts
-            apart[index] = byEarlier || byNext
+            overlapped[index] = byEarlier || byNext
             reach = max(reach, segment.last.ts)
         }
-        return apart
+        return overlapped
     }
 
     /// The files of two joined segments, in increasing order.
