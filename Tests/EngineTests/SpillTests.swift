@@ -140,6 +140,49 @@ struct SpillTests {
         #expect(full.files(of: vin) == Array(0..<files))
     }
 
+    // Property: the store's overlap flags and the exact merge's windows agree with comparing
+    // every pair of segments.
+    @Test("overlap flags and windows agree with a pairwise comparison", arguments: [1 as UInt64, 2, 3])
+    func overlapProperty(_ seed: UInt64) throws {
+        let year = ReportYear(2025, offset: 8 * 3600)
+        let limits = Policy.builtIn.limits
+        let vin = try #require(Vin("LZYTEST0000000001"))
+        var random = SplitMix(seed: seed)
+        for _ in 0..<200 {
+            var segments: [Segment] = []
+            for _ in 0..<(1 + random.next() % 12) {
+                let start = Int64(random.next() % 1_000)
+                let times = [start, start + Int64(random.next() % 120)]
+                segments.append(
+                    Segment(
+                        readings: times.map { Reading(ts: year.start + $0, odometer: Int32($0), current: 500) },
+                        year: year, limits: limits))
+            }
+            segments.sort { $0.first.ts < $1.first.ts }
+            let meets = { (a: Segment, b: Segment) in a.first.ts <= b.last.ts && b.first.ts <= a.last.ts }
+            let expected = segments.indices.map { i in
+                segments.indices.contains { j in j != i && meets(segments[i], segments[j]) }
+            }
+            #expect(SegmentStore.overlapping(segments) == expected)
+            let vehicle = SegmentStore.Vehicle(
+                segments: segments, added: segments.map { _ in 0 }, sources: segments.indices.map { [Int32($0)] },
+                overlaps: expected.contains(true))
+            guard let item = SubsidyRun.exactItem(vin, vehicle) else {
+                #expect(!expected.contains(true))
+                continue
+            }
+            // Each overlapping segment lies in a window, each other one outside every window,
+            // and the files to read are those of the overlapping segments.
+            for (index, segment) in segments.enumerated() {
+                let inside = item.windows.contains { $0.contains(segment.first.ts) && $0.contains(segment.last.ts) }
+                let touches = item.windows.contains { $0.overlaps(segment.first.ts...segment.last.ts) }
+                #expect(expected[index] ? inside : !touches)
+            }
+            #expect(item.files == segments.indices.filter { expected[$0] })
+            #expect(item.kept.count == expected.filter { !$0 }.count)
+        }
+    }
+
     // Late data (a day re-sent): only the files holding the overlapping stretch are read again,
     // and the figures are those of all the rows read as one file.
     @Test("re-sent data is merged from the files that overlap, with the figures of one file", arguments: [1, 2])
