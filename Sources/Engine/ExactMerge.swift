@@ -144,14 +144,12 @@ extension SubsidyRun {
         return (reads, summaries)
     }
 
-    /// Re-reads the items' files and merges their windows exactly (SPEC 3.1, 3.2), both the
-    /// reading and the per-vehicle merging on all workers. A vehicle whose result is `nil` must
-    /// be merged whole.
-    static func mergeExactly(
-        _ items: [ExactItem], files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings
-    )
-        -> (merged: [Vin: MergedVehicle?], reads: [SecondRead])
-    {
+    /// Re-reads the items' files and gathers the frames in their windows, both the reading and
+    /// `measure` (once per item, with its frames in any order) on all workers.
+    static func mergeExactly<Result: Sendable>(
+        _ items: [ExactItem], files: [InputFile], policy: Policy, settings: RunSettings,
+        measure: @Sendable (ExactItem, inout [Reading]) -> Result
+    ) -> (merged: [Vin: Result], reads: [SecondRead]) {
         let table = ExactItem.table(items)
         let fileIndices = items.reduce(into: Set<Int>()) { $0.formUnion($1.files) }
         let (reads, perWorker) = readAgain(fileIndices, files: files, policy: policy, settings: settings) {
@@ -163,10 +161,62 @@ extension SubsidyRun {
             var readings: [Reading] = []
             readings.reserveCapacity(perWorker.reduce(0) { $0 + $1[slot].count })
             for worker in perWorker { readings.append(contentsOf: worker[slot]) }
-            return items[slot].measure(&readings, year: year, limits: policy.limits)
+            return measure(items[slot], &readings)
         }
-        var merged: [Vin: MergedVehicle?] = [:]
+        var merged: [Vin: Result] = [:]
         for (slot, item) in items.enumerated() { merged[item.vin] = measured[slot] }
         return (merged, reads)
+    }
+
+    /// What `mergeInBatches` did.
+    struct MergeOutcome<Result: Sendable> {
+        var merged: [Vin: Result] = [:]
+        /// Batches of frames that fit the budget (one per bucket when spilled).
+        var batches = 0
+        /// Bytes written to spill files.
+        var spilledBytes = 0
+        /// The files read again, with what the second read found.
+        var reads: [SecondRead] = []
+    }
+
+    /// Gathers the frames in the items' windows in batches that fit the memory budget — spilled
+    /// to a temporary folder when there is more than one, else in memory — and `measure`s each
+    /// item (SPEC 3.1, 3.2).
+    static func mergeInBatches<Result: Sendable>(
+        _ items: [ExactItem], files: [InputFile], policy: Policy, settings: RunSettings,
+        measure: @Sendable (ExactItem, inout [Reading]) -> Result
+    ) -> MergeOutcome<Result> {
+        // Batches of items whose frames fit the budget: what the rest of the run holds
+        // (buffers, segments: about 64 MiB) is set aside, and a reading costs about 32 bytes
+        // while it is collected, merged and sorted.
+        let sorted = items.sorted { $0.vin < $1.vin }
+        let budget = max(1, max(settings.memoryLimit - (64 << 20), settings.memoryLimit / 4) / 32)
+        var batches: [[ExactItem]] = []
+        var batchFrames = 0
+        for (position, item) in sorted.enumerated() {
+            if position == 0 || batchFrames + item.frames > budget {
+                batches.append([])
+                batchFrames = 0
+            }
+            batches[batches.count - 1].append(item)
+            batchFrames += item.frames
+        }
+        var outcome = MergeOutcome<Result>(batches: batches.count)
+        if batches.count > 1,
+            let spilled = mergeBySpilling(
+                batches, files: files, policy: policy, settings: settings, parent: settings.spillDirectory,
+                measure: measure)
+        {
+            outcome.merged = spilled.merged
+            outcome.spilledBytes = spilled.spilledBytes
+            outcome.reads = spilled.reads
+            return outcome
+        }
+        for batch in batches {
+            let batchMerged = mergeExactly(batch, files: files, policy: policy, settings: settings, measure: measure)
+            outcome.merged.merge(batchMerged.merged) { first, _ in first }
+            outcome.reads += batchMerged.reads
+        }
+        return outcome
     }
 }

@@ -185,15 +185,15 @@ extension SubsidyRun {
     /// this many a bucket holds more than the budget instead.
     static let maxSpillBuckets = 4096
 
-    /// Merges `batches` of items exactly (SPEC 3.1, 3.2) by reading their files once, writing the
-    /// frames in their windows to spill files under `parent`, then measuring one batch (bucket)
-    /// at a time. The spill folder is removed before returning. `nil` when spilling failed (the
-    /// folder cannot be made, the disk is full): the caller merges by reading the files again.
-    /// A vehicle whose result is `nil` must be merged whole.
-    static func mergeBySpilling(
-        _ batches: [[ExactItem]], files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings,
-        parent: String
-    ) -> (merged: [Vin: MergedVehicle?], spilledBytes: Int, reads: [SecondRead])? {
+    /// Gathers the frames in the windows of `batches` of items by reading their files once,
+    /// writing those frames to spill files under `parent`, then reading back one batch (bucket)
+    /// at a time and `measure`-ing each item. The spill folder is removed before returning.
+    /// `nil` when spilling failed (the folder cannot be made, the disk is full): the caller
+    /// merges by reading the files again.
+    static func mergeBySpilling<Result: Sendable>(
+        _ batches: [[ExactItem]], files: [InputFile], policy: Policy, settings: RunSettings, parent: String,
+        measure: @Sendable (ExactItem, inout [Reading]) -> Result
+    ) -> (merged: [Vin: Result], spilledBytes: Int, reads: [SecondRead])? {
         guard let directory = SpillDirectory(in: parent) else { return nil }
         defer { directory.remove() }
         let perBucket = (batches.count + maxSpillBuckets - 1) / maxSpillBuckets
@@ -222,7 +222,7 @@ extension SubsidyRun {
             return frames.finish()
         }
         guard spills.allSatisfy({ $0.failure == nil }) else { return nil }
-        var merged: [Vin: MergedVehicle?] = [:]
+        var merged: [Vin: Result] = [:]
         var spilled = 0
         for (bucket, range) in slots.enumerated() {
             let counts = range.map { slot in spills.reduce(0) { $0 + $1.counts[slot] } }
@@ -232,7 +232,7 @@ extension SubsidyRun {
             spilled += bytes
             let measured = parallelMap(range.count, threads: settings.threads) { place in
                 var slice = Array(readings[bounds[place]..<bounds[place + 1]])
-                return items[range.lowerBound + place].measure(&slice, year: year, limits: policy.limits)
+                return measure(items[range.lowerBound + place], &slice)
             }
             for (place, entry) in measured.enumerated() { merged[items[range.lowerBound + place].vin] = entry }
         }

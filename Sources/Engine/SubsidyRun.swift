@@ -418,43 +418,19 @@ extension SubsidyRun {
         return item.windows.isEmpty ? nil : item
     }
 
-    /// Merges `items` in batches of frames that fit the budget: spilled when there is more than
-    /// one, else in memory. Records in `result` how.
+    /// Merges `items` (`mergeInBatches`) into their figures; `nil` for an item whose windows did
+    /// not join its other segments. Records in `result` how.
     private static func mergeExactly(
         _ items: [ExactItem], files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings,
         into result: inout Measured
     ) -> [Vin: MergedVehicle?] {
-        // Batches of items whose frames fit the budget: what the rest of the run holds
-        // (buffers, segments: about 64 MiB) is set aside, and a reading costs about 32 bytes
-        // while it is collected, merged and sorted.
-        let sorted = items.sorted { $0.vin < $1.vin }
-        let budget = max(1, max(settings.memoryLimit - (64 << 20), settings.memoryLimit / 4) / 32)
-        var batches: [[ExactItem]] = []
-        var batchFrames = 0
-        for (position, item) in sorted.enumerated() {
-            if position == 0 || batchFrames + item.frames > budget {
-                batches.append([])
-                batchFrames = 0
-            }
-            batches[batches.count - 1].append(item)
-            batchFrames += item.frames
+        let outcome = mergeInBatches(items, files: files, policy: policy, settings: settings) { item, readings in
+            item.measure(&readings, year: year, limits: policy.limits)
         }
-        result.batches += batches.count
-        if batches.count > 1,
-            let spilled = mergeBySpilling(
-                batches, files: files, policy: policy, year: year, settings: settings, parent: settings.spillDirectory)
-        {
-            result.spilledBytes += spilled.spilledBytes
-            result.secondReads += spilled.reads
-            return spilled.merged
-        }
-        var merged: [Vin: MergedVehicle?] = [:]
-        for batch in batches {
-            let batchMerged = mergeExactly(batch, files: files, policy: policy, year: year, settings: settings)
-            merged.merge(batchMerged.merged) { first, _ in first }
-            result.secondReads += batchMerged.reads
-        }
-        return merged
+        result.batches += outcome.batches
+        result.spilledBytes += outcome.spilledBytes
+        result.secondReads += outcome.reads
+        return outcome.merged
     }
 
     static func fileSize(_ path: String) -> Int64 {
