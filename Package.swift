@@ -83,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "Archives", "Figures", "Frames", "Timelines", "TestSupport"],
+            dependencies: ["Engine", "Archives", "Figures", "Frames", "Reports", "Timelines", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -3,16 +3,28 @@ import Figures
 import Frames
 import Reports
 import Rules
+import Synchronization
 import Timelines
 
-/// Collects one file's frames and what `check` says of the file: its vehicles and time range.
+/// What `check` learns of one file as it reads it: its time range, its vehicles with their frame
+/// counts and, while the run is within its memory budget, the frames themselves.
 struct CheckedFrames: FrameSink {
-    var collector = FrameCollector()
+    var vehicles = VinTable()
+    var counts: [Int] = []
+    /// `nil` once the run holds more frames than its budget allows.
+    var collector: FrameCollector?
     var firstTs: Int64?
     var lastTs: Int64?
 
+    init(collecting: Bool) {
+        collector = collecting ? FrameCollector() : nil
+    }
+
     mutating func accept(_ frame: Frame) {
-        collector.accept(frame)
+        let slot = vehicles.index(of: frame.vin)
+        if slot == counts.count { counts.append(0) }
+        counts[slot] += 1
+        collector?.accept(frame)
         firstTs = min(firstTs ?? frame.ts, frame.ts)
         lastTs = max(lastTs ?? frame.ts, frame.ts)
     }
@@ -22,35 +34,73 @@ struct CheckedFrames: FrameSink {
 public enum CheckRun {
     /// Reads `inputs` with the policy's telemetry rules (built-in policy when `policyPath` is
     /// `nil`) and describes every file and vehicle.
+    ///
+    /// Frames are held in memory while they fit `settings.memoryLimit`; beyond it the vehicles
+    /// are measured in batches that fit, spilled to `settings.spillDirectory` as in a subsidy run.
     /// - Throws: `RunError` for a bad policy or a missing input.
-    public static func run(inputs: [String], policyPath: String?, threads: Int) throws(RunError) -> CheckReport {
+    public static func run(inputs: [String], policyPath: String?, settings: RunSettings) throws(RunError)
+        -> CheckReport
+    {
         let (policy, _) = try SubsidyRun.loadPolicy(policyPath)
         let files = try SubsidyRun.discover(inputs)
-        let decoded = SubsidyRun.forEachFile(files.indices, threads: threads) { () -> Void in
+        // Frames cost about 32 bytes each while held, grouped and sorted; the rest of the run
+        // (buffers: about 64 MiB) is set aside, as for a subsidy run's merge.
+        let budget = max(1, max(settings.memoryLimit - (64 << 20), settings.memoryLimit / 4) / 32)
+        let held = Atomic<Int>(0)
+        var decoded = SubsidyRun.forEachFile(files.indices, threads: settings.threads) { () -> Void in
         } work: { (index, _: inout Void, reader: inout ArchiveReader) -> (DecodedFile, CheckedFrames) in
-            var frames = CheckedFrames()
+            var frames = CheckedFrames(collecting: held.load(ordering: .relaxed) <= budget)
             let result = SubsidyRun.decode(
                 files[index], with: &reader, into: &frames, localOffset: policy.timezoneOffset)
-            return (result, result.error == nil ? frames : CheckedFrames())
+            guard result.error == nil else { return (result, CheckedFrames(collecting: false)) }
+            if frames.collector != nil { held.add(result.frames, ordering: .relaxed) }
+            return (result, frames)
         }
-        var all = FrameCollector()
+        let withinBudget = decoded.allSatisfy { $0.0.error != nil || $0.1.collector != nil }
+        var vehicles: [VehicleCheck]
+        var results = decoded.map(\.0)
+        if withinBudget {
+            var all = FrameCollector()
+            for (_, frames) in decoded { if let collector = frames.collector { all.merge(collector) } }
+            let merged = all
+            vehicles = SubsidyRun.parallelMap(merged.vins.count, threads: settings.threads) { index in
+                VehicleCheck(
+                    Timeline(vin: merged.vins[index], readings: merged.readings[index]), policy: policy.limits,
+                    offset: policy.timezoneOffset)
+            }
+        } else {
+            // Every vehicle whole, from the files that hold it, within the budget; the frames
+            // held so far are let go first.
+            for index in decoded.indices { decoded[index].1.collector = nil }
+            var items: [Vin: ExactItem] = [:]
+            for (index, (result, frames)) in decoded.enumerated() where result.error == nil {
+                for (slot, vin) in frames.vehicles.vins.enumerated() {
+                    items[vin, default: .whole(vin, frames: 0, files: [])].frames += frames.counts[slot]
+                    items[vin]!.files.append(index)
+                }
+            }
+            let outcome = SubsidyRun.mergeInBatches(
+                Array(items.values), files: files, policy: policy, settings: settings
+            ) { item, readings in
+                VehicleCheck(
+                    Timeline(vin: item.vin, readings: readings), policy: policy.limits, offset: policy.timezoneOffset)
+            }
+            vehicles = Array(outcome.merged.values)
+            for read in outcome.reads where results[read.file].error == nil {
+                results[read.file].error = SubsidyRun.changedFileError(
+                    first: results[read.file].stored?.sha256, second: read)
+            }
+        }
         var fileChecks: [FileCheck] = []
-        for (file, (result, frames)) in zip(files, decoded) {
+        for (file, (result, (_, frames))) in zip(files, zip(results, decoded)) {
             var check = FileCheck(
-                entry: SubsidyRun.fileEntry(file, result), vehicles: frames.collector.vins.count,
+                entry: SubsidyRun.fileEntry(file, result), vehicles: frames.vehicles.vins.count,
                 firstTs: frames.firstTs, lastTs: frames.lastTs)
             if result.error == nil {
                 check.framesByCommand = result.validByCommand
                 check.revisions = result.revisions
             }
             fileChecks.append(check)
-            if result.error == nil { all.merge(frames.collector) }
-        }
-        let merged = all
-        let vehicles = SubsidyRun.parallelMap(merged.vins.count, threads: threads) { index in
-            VehicleCheck(
-                Timeline(vin: merged.vins[index], readings: merged.readings[index]), policy: policy.limits,
-                offset: policy.timezoneOffset)
         }
         return CheckReport(
             policyId: policy.id, timezoneOffset: policy.timezoneOffset, limits: policy.limits,

@@ -33,10 +33,15 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "What to print: text (for people) or json (schema h2fleet.check/1).")
     var format: Format = .text
 
+    @OptionGroup var memory: MemoryOptions
+
     @OptionGroup var input: InputOptions
 
     func run() throws {
-        let report = try CheckRun.run(inputs: input.inputs, policyPath: policy, threads: input.threadCount)
+        InterruptCleanup.install()
+        let settings = RunSettings(
+            threads: input.threadCount, memoryLimit: memory.bytes, spillDirectory: memory.tempDir)
+        let report = try CheckRun.run(inputs: input.inputs, policyPath: policy, settings: settings)
         let text = format == .json ? report.json() : report.text()
         FileHandle.standardOutput.write(Data(text.utf8))
         if report.hasFailedInputs { throw ExitCode(3) }

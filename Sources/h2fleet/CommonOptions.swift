@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Foundation
 
 /// Telemetry inputs and worker threads: what every command reads.
@@ -35,4 +36,29 @@ struct RulesOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Report year (one of the policy's programme years).", valueName: "year"))
     var year: Int
+}
+
+/// How much memory a run may hold, and where it spills beyond that.
+struct MemoryOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Memory budget in MiB for frames held at once: subsidy merges vehicles whose data overlaps in "
+                + "time (late or shuffled files) within it, check holds every vehicle's frames within it; "
+                + "beyond it they are spilled to --temp-dir and taken in batches.",
+            valueName: "MiB"))
+    var memoryLimit: Int = RunSettings.defaultMemoryLimit >> 20
+
+    @Option(
+        help: ArgumentHelp(
+            "Where to make the temporary spill folder when frames exceed --memory-limit "
+                + "(removed when the run ends; default $TMPDIR or /tmp).",
+            valueName: "dir"))
+    var tempDir: String?
+
+    /// The budget in bytes.
+    var bytes: Int { memoryLimit << 20 }
+
+    func validate() throws {
+        if memoryLimit < 16 { throw ValidationError("--memory-limit must be at least 16 (MiB)") }
+    }
 }

@@ -50,29 +50,12 @@ struct SubsidyCommand: ParsableCommand {
     @Option(help: "What to print: table (summary), json (report.json) or csv (vehicles.csv).")
     var format: Format = .table
 
-    @Option(
-        help: ArgumentHelp(
-            "Memory budget in MiB: vehicles whose data overlaps in time (late or shuffled files) are merged "
-                + "within it (spilling to --temp-dir beyond it), and past a sixteenth of it each vehicle's "
-                + "summaries are joined.",
-            valueName: "MiB"))
-    var memoryLimit: Int = RunSettings.defaultMemoryLimit >> 20
-
-    @Option(
-        help: ArgumentHelp(
-            "Where to make the temporary spill folder when overlapping data exceeds --memory-limit "
-                + "(removed when the run ends; default $TMPDIR or /tmp).",
-            valueName: "dir"))
-    var tempDir: String?
+    @OptionGroup var memory: MemoryOptions
 
     @Flag(inversion: .prefixedNo, help: "Show a progress bar on standard error when it is a terminal.")
     var progress = true
 
     @OptionGroup var input: InputOptions
-
-    func validate() throws {
-        if memoryLimit < 16 { throw ValidationError("--memory-limit must be at least 16 (MiB)") }
-    }
 
     func run() throws {
         InterruptCleanup.install()
@@ -81,7 +64,7 @@ struct SubsidyCommand: ParsableCommand {
         if let bar { onProgress = { bar.update($0) } }
         let request = SubsidyRequest(
             policyPath: rules.policy, registryPath: rules.registry, year: rules.year, inputs: input.inputs,
-            threads: input.threadCount, memoryLimit: memoryLimit << 20, spillDirectory: tempDir,
+            threads: input.threadCount, memoryLimit: memory.bytes, spillDirectory: memory.tempDir,
             progress: onProgress)
         let report: Report
         do {

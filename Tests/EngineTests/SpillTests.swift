@@ -3,6 +3,7 @@ import Archives
 import Figures
 import Foundation
 import Frames
+import Reports
 import Rules
 import TestSupport
 import Testing
@@ -224,6 +225,29 @@ struct SpillTests {
         #expect(
             try figuresPart(reportJSON([telemetry], threads: threads, memoryLimit: 32 * 50, chunkFrames: 7))
                 == figuresPart(reference))
+    }
+
+    // `check` holds every vehicle's frames; beyond its budget it measures them in batches
+    // through the same spill, and says the same.
+    @Test("check beyond its memory budget spills and describes files and vehicles the same", arguments: [1, 2])
+    func checkWithinBudget(_ threads: Int) throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let telemetry = shuffledFleet(in: folder)
+        let spillParent = folder.path("spill")
+        try FileManager.default.createDirectory(atPath: spillParent, withIntermediateDirectories: true)
+        let reference = try CheckRun.run(inputs: [telemetry], policyPath: nil, settings: RunSettings(threads: 1))
+        let small = try CheckRun.run(
+            inputs: [telemetry], policyPath: nil,
+            settings: RunSettings(threads: threads, memoryLimit: 32 * 200, spillDirectory: spillParent))
+        #expect(small.json() == reference.json())
+        #expect(small.vehicles.count == 6)
+        #expect(spillFolders(in: spillParent).isEmpty)
+        // Without a spill folder, batches are read one after another: the same again.
+        let unspilled = try CheckRun.run(
+            inputs: [telemetry], policyPath: nil,
+            settings: RunSettings(threads: threads, memoryLimit: 32 * 200, spillDirectory: folder.write("file", "")))
+        #expect(unspilled.json() == reference.json())
     }
 
     @Test("within the budget nothing is spilled")
