@@ -142,16 +142,16 @@ public enum SubsidyRun {
             outcome: SubsidyOutcome(figures: measured.figures, registry: registry, policy: policy))
     }
 
-    /// Why a file read a second time (to merge overlapping vehicles) fails the run, if it does:
-    /// it could not be read again, or its bytes changed between the reads, so the figures of its
-    /// vehicles may mix two versions of it.
+    /// Why a file read a second time (to merge overlapping data, or to measure vehicles in
+    /// batches) fails the run, if it does: it could not be read again, or its bytes changed
+    /// between the reads, so the figures of its vehicles may mix two versions of it.
     static func changedFileError(first: String?, second: SecondRead) -> String? {
         if let error = second.error {
-            return "could not be read a second time, to merge vehicles whose data overlaps: \(error)"
+            return "could not be read a second time: \(error)"
         }
         guard second.sha256 == first else {
-            return "changed while h2fleet was reading it (its SHA-256 differs on the second read, "
-                + "to merge vehicles whose data overlaps); run again once the file is complete"
+            return "changed while h2fleet was reading it (its SHA-256 differs when read a second time); "
+                + "run again once the file is complete"
         }
         return nil
     }
