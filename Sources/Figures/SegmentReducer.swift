@@ -7,10 +7,10 @@ import Timelines
 /// `chunkFrames` frames are buffered, each vehicle's buffer is sorted and summarised as a
 /// `Segment`. On a chunk boundary the last `holdBack` frames of each vehicle stay buffered, so
 /// lines that are only locally out of order do not make segments overlap. Memory is bounded by
-/// `chunkFrames` plus `holdBack` frames a vehicle, whatever the size of a file; buffers that grew
-/// are given back when a file ends and together they have room for more than `retainedReadings` (one file
-/// per vehicle would otherwise keep every vehicle's largest file's worth). One reducer per worker
-/// thread.
+/// `chunkFrames` plus `holdBack` frames a vehicle, whatever the size of a file. Buffers that grew
+/// are given back when a file ends and together they have room for more than `retainedReadings`
+/// (one file per vehicle would otherwise keep every vehicle's largest file's worth). One reducer
+/// per worker thread.
 public struct SegmentReducer: FrameSink {
     private var table = VinTable()
     private let buffers = ReadingBuffers()
