@@ -43,9 +43,7 @@ public enum CheckRun {
     {
         let (policy, _) = try SubsidyRun.loadPolicy(policyPath)
         let files = try SubsidyRun.discover(inputs)
-        // Frames cost about 32 bytes each while held, grouped and sorted; the rest of the run
-        // (buffers: about 64 MiB) is set aside, as for a subsidy run's merge.
-        let budget = max(1, max(settings.memoryLimit - (64 << 20), settings.memoryLimit / 4) / 32)
+        let budget = settings.framesHeld
         let held = Atomic<Int>(0)
         var decoded = SubsidyRun.forEachFile(files.indices, threads: settings.threads) { () -> Void in
         } work: { (index, _: inout Void, reader: inout ArchiveReader) -> (DecodedFile, CheckedFrames) in

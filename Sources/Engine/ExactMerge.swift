@@ -186,11 +186,9 @@ extension SubsidyRun {
         _ items: [ExactItem], files: [InputFile], policy: Policy, settings: RunSettings,
         measure: @Sendable (ExactItem, inout [Reading]) -> Result
     ) -> MergeOutcome<Result> {
-        // Batches of items whose frames fit the budget: what the rest of the run holds
-        // (buffers, segments: about 64 MiB) is set aside, and a reading costs about 32 bytes
-        // while it is collected, merged and sorted.
+        // Batches of items whose frames fit the budget.
         let sorted = items.sorted { $0.vin < $1.vin }
-        let budget = max(1, max(settings.memoryLimit - (64 << 20), settings.memoryLimit / 4) / 32)
+        let budget = settings.framesHeld
         var batches: [[ExactItem]] = []
         var batchFrames = 0
         for (position, item) in sorted.enumerated() {

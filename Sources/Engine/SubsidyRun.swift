@@ -205,6 +205,12 @@ public struct RunSettings: Sendable {
     public var retainedReadings: Int {
         max(2 * chunkFrames, min(1 << 20, memoryLimit / threads / 64))
     }
+    /// Frames the budget lets a run hold at once to merge or check them: what the rest of the
+    /// run holds (buffers, segments: about 64 MiB) is set aside, and a frame costs about 32
+    /// bytes while it is collected, grouped and sorted.
+    var framesHeld: Int {
+        max(1, max(memoryLimit - (64 << 20), memoryLimit / 4) / 32)
+    }
     /// Where a run that must merge more frames than `memoryLimit` allows makes its temporary
     /// spill folder (removed when the run ends): `$TMPDIR`, or `/tmp`.
     public var spillDirectory: String
