@@ -1,6 +1,7 @@
 import Archives
 @testable import Engine
 import Foundation
+import Reports
 import Rules
 import Synchronization
 import TestSupport
@@ -45,6 +46,15 @@ let registryText = """
 
     """
 
+/// Runs the pipeline over `inputs` with `policy` (built-in by default) and the test registry.
+func runReport(_ inputs: [String], policy: Policy = .builtIn, settings: RunSettings) throws -> Report {
+    let registry = try Registry(
+        bytes: Array(registryText.utf8), file: "registry.csv", classes: Set(policy.classes.map(\.id)))
+    let files = try InputDiscovery.files(for: inputs)
+    return SubsidyRun.compute(
+        files: files, policy: policy, policySHA256: "test", registry: registry, year: 2025, settings: settings)
+}
+
 /// Runs the pipeline over a folder and returns the report JSON.
 func reportJSON(
     _ inputs: [String], threads: Int, memoryLimit: Int = 1 << 30, chunkFrames: Int = 1 << 20,
@@ -52,14 +62,19 @@ func reportJSON(
 ) throws -> String {
     var policy = Policy.builtIn
     policy.operatorMinAverageKm = 1
-    let registry = try Registry(
-        bytes: Array(registryText.utf8), file: "registry.csv", classes: Set(policy.classes.map(\.id)))
-    let files = try InputDiscovery.files(for: inputs)
-    return SubsidyRun.compute(
-        files: files, policy: policy, policySHA256: "test", registry: registry, year: 2025,
-        settings: RunSettings(
-            threads: threads, memoryLimit: memoryLimit, chunkFrames: chunkFrames, spillDirectory: spillDirectory)
-    ).json()
+    let settings = RunSettings(
+        threads: threads, memoryLimit: memoryLimit, chunkFrames: chunkFrames, spillDirectory: spillDirectory)
+    return try runReport(inputs, policy: policy, settings: settings).json()
+}
+
+/// Writes `rows` in turn into `count` CSV files named `prefix0.csv`, `prefix1.csv`, … in
+/// `folder`; returns their paths.
+@discardableResult
+func writeParts(_ rows: [String], count: Int, prefix: String, in folder: TemporaryFolder) -> [String] {
+    (0..<count).map { part in
+        let slice = rows.enumerated().filter { $0.offset % count == part }.map(\.element)
+        return folder.write("\(prefix)\(part).csv", "vin,ts,odometer_km,fc_current_a\n" + slice.joined(separator: "\n"))
+    }
 }
 
 /// The part of a report that must not depend on how the telemetry is laid out in files.
@@ -185,12 +200,7 @@ struct OrderIndependenceTests {
     func threadsAndOrder(_ threads: Int) throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
-        let rows = fleetRows(seed: 2)
-        var paths: [String] = []
-        for part in 0..<5 {
-            let slice = rows.enumerated().filter { $0.offset % 5 == part }.map(\.element)
-            paths.append(folder.write("f\(part).csv", header + slice.joined(separator: "\n")))
-        }
+        let paths = writeParts(fleetRows(seed: 2), count: 5, prefix: "f", in: folder)
         let reference = try reportJSON(paths, threads: 1)
         #expect(try reportJSON(paths, threads: threads) == reference)
         #expect(try reportJSON(paths.reversed(), threads: threads) == reference)
@@ -203,18 +213,10 @@ struct ProgressTests {
     func reachesTheEnd() throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
-        let rows = fleetRows(seed: 4)
-        for part in 0..<4 {
-            let slice = rows.enumerated().filter { $0.offset % 4 == part }.map(\.element)
-            folder.write("p\(part).csv", "vin,ts,odometer_km,fc_current_a\n" + slice.joined(separator: "\n"))
-        }
+        writeParts(fleetRows(seed: 4), count: 4, prefix: "p", in: folder)
         let seen = Mutex([Engine.Progress]())
-        let policy = Policy.builtIn
-        let registry = try Registry(
-            bytes: Array(registryText.utf8), file: "r.csv", classes: Set(policy.classes.map(\.id)))
-        let files = try InputDiscovery.files(for: [folder.url.path])
-        let report = SubsidyRun.compute(
-            files: files, policy: policy, policySHA256: "x", registry: registry, year: 2025,
+        let report = try runReport(
+            [folder.url.path],
             settings: RunSettings(threads: 2, progress: { progress in seen.withLock { $0.append(progress) } }))
         // (The files interleave the vehicles' rows, so a merging stage follows; see below.)
         let snapshots = seen.withLock { $0 }.filter { $0.stage == .reading }
@@ -234,18 +236,10 @@ extension ProgressTests {
         let folder = TemporaryFolder()
         defer { folder.remove() }
         var random = SplitMix(seed: 6)
-        let rows = fleetRows(seed: 4).shuffled(using: &random)
-        for part in 0..<3 {
-            let slice = rows.enumerated().filter { $0.offset % 3 == part }.map(\.element)
-            folder.write("s\(part).csv", "vin,ts,odometer_km,fc_current_a\n" + slice.joined(separator: "\n"))
-        }
+        writeParts(fleetRows(seed: 4).shuffled(using: &random), count: 3, prefix: "s", in: folder)
         let seen = Mutex([Engine.Progress]())
-        let policy = Policy.builtIn
-        let registry = try Registry(
-            bytes: Array(registryText.utf8), file: "r.csv", classes: Set(policy.classes.map(\.id)))
-        let files = try InputDiscovery.files(for: [folder.url.path])
-        _ = SubsidyRun.compute(
-            files: files, policy: policy, policySHA256: "x", registry: registry, year: 2025,
+        _ = try runReport(
+            [folder.url.path],
             settings: RunSettings(
                 threads: 2, memoryLimit: memoryLimit, spillDirectory: folder.url.path,
                 progress: { progress in seen.withLock { $0.append(progress) } }))

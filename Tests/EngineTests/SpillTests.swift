@@ -84,10 +84,6 @@ struct SpillTests {
         defer { folder.remove() }
         let telemetry = shuffledFleet(in: folder)
         let changing = folder.path("telemetry/b.csv")
-        let policy = Policy.builtIn
-        let registry = try Registry(
-            bytes: Array(registryText.utf8), file: "r.csv", classes: Set(policy.classes.map(\.id)))
-        let files = try InputDiscovery.files(for: [telemetry])
         let settings = RunSettings(
             threads: 2, memoryLimit: memoryLimit, spillDirectory: folder.url.path,
             progress: { progress in
@@ -97,8 +93,7 @@ struct SpillTests {
                 handle?.write(Data("\nLZYTEST0000000001,1740790000,1.0,1.0\n".utf8))
                 try? handle?.close()
             })
-        let report = SubsidyRun.compute(
-            files: files, policy: policy, policySHA256: "x", registry: registry, year: 2025, settings: settings)
+        let report = try runReport([telemetry], settings: settings)
         let entry = try #require(report.files.first { $0.path.hasSuffix("b.csv") })
         #expect(entry.error?.contains("changed while h2fleet was reading it") == true)
         #expect(report.files.first { $0.path.hasSuffix("a.csv") }?.error == nil)
