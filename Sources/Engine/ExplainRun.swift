@@ -60,12 +60,15 @@ public enum ExplainRun {
         let year = ReportYear(request.year, offset: policy.timezoneOffset)
         let source = { (index: Int) in FrameSource(path: files[kept[index].file].path, position: kept[index].position) }
         var intervals: [ExplainedInterval] = []
-        for (index, intervalClass) in timeline.intervalClasses(policy.limits).enumerated()
-        where year.contains(kept[index + 1].reading.ts) {
+        let classes = timeline.classified(policy.limits)
+        for interval in classes.intervals where year.contains(kept[interval.to].reading.ts) {
             intervals.append(
                 ExplainedInterval(
-                    intervalClass: intervalClass, from: kept[index].reading, to: kept[index + 1].reading,
-                    fromSource: source(index), toSource: source(index + 1)))
+                    intervalClass: interval.intervalClass, from: kept[interval.from].reading,
+                    to: kept[interval.to].reading, fromSource: source(interval.from), toSource: source(interval.to)))
+        }
+        let outliers = classes.outliers.filter { year.contains(kept[$0].reading.ts) }.map {
+            (reading: kept[$0].reading, source: source($0))
         }
         let registration = vehicle.registration
         return Explanation(
@@ -74,6 +77,6 @@ public enum ExplainRun {
             },
             vehicleClass: registration.flatMap { policy.vehicleClass($0.classId) },
             minimumAverageKm: policy.operatorMinAverageKm, year: year, policyId: policy.id,
-            rulesVersion: rulesVersion, intervals: intervals)
+            rulesVersion: rulesVersion, intervals: intervals, outliers: outliers)
     }
 }

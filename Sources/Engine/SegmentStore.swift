@@ -173,17 +173,3 @@ struct SegmentStore {
         return files
     }
 }
-
-extension Array {
-    /// The first index whose element satisfies `belongsAfter`, for an array partitioned by it
-    /// (all elements that do not, first).
-    func partitionPoint(_ belongsAfter: (Element) -> Bool) -> Int {
-        var low = 0
-        var high = count
-        while low < high {
-            let middle = (low + high) / 2
-            if belongsAfter(self[middle]) { high = middle } else { low = middle + 1 }
-        }
-        return low
-    }
-}

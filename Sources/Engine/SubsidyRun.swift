@@ -12,7 +12,7 @@ import Timelines
 /// The version of h2fleet written in reports.
 public let engineVersion = "0.1.0"
 /// The rules this engine applies (SPEC 8).
-public let rulesVersion = "h2-mileage/1"
+public let rulesVersion = "h2-mileage/2"
 
 /// A run that cannot start: bad usage, policy or registry (exit status 2).
 public struct RunError: Error, CustomStringConvertible, Sendable {

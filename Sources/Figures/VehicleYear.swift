@@ -58,6 +58,8 @@ public struct VehicleYear: Sendable, Equatable {
     public var suspect: Int64 = 0
     /// Odometer rollback events.
     public var rollbacks = 0
+    /// Odometer outliers (SPEC 3.3) whose time is in the year.
+    public var outliers = 0
 
     /// Calendar days with at least one frame.
     public var daysWithData: Int { days.count }
@@ -66,15 +68,30 @@ public struct VehicleYear: Sendable, Equatable {
     public init() {}
 
     /// Computes the figures of a whole timeline for `year`, with interval classes from `limits`.
-    /// - Complexity: O(n) in the timeline's frames.
+    /// - Complexity: O(n log n) in the timeline's frames.
     public init(_ timeline: Timeline, year: ReportYear, limits: TelemetryLimits) {
         self.init()
         countFrames(of: timeline, in: year)
         let readings = timeline.readings
-        for (index, intervalClass) in timeline.intervalClasses(limits).enumerated() {
-            let end = readings[index + 1]
-            guard year.contains(end.ts) else { continue }
-            book(intervalClass, dd: Int64(end.odometer) - Int64(readings[index].odometer))
+        let classes = timeline.classified(limits)
+        outliers = classes.outliers.count { year.contains(readings[$0].ts) }
+        for interval in classes.intervals where year.contains(readings[interval.to].ts) {
+            book(interval.intervalClass, dd: Int64(readings[interval.to].odometer) - Int64(readings[interval.from].odometer))
+        }
+    }
+
+    /// Counts one kept frame (SPEC 3.5) when it is in `year`; `lastDay` is the day of the
+    /// frame counted before it, so that a run of frames of one day is one insertion.
+    @inline(__always)
+    public mutating func count(_ reading: Reading, in year: ReportYear, lastDay: inout Int) {
+        guard year.contains(reading.ts) else { return }
+        frames += 1
+        if firstTs == nil { firstTs = reading.ts }
+        lastTs = reading.ts
+        let day = year.dayIndex(reading.ts)
+        if day != lastDay {
+            days.insert(day)
+            lastDay = day
         }
     }
 
@@ -119,5 +136,6 @@ public struct VehicleYear: Sendable, Equatable {
         overspeed += other.overspeed
         suspect += other.suspect
         rollbacks += other.rollbacks
+        outliers += other.outliers
     }
 }

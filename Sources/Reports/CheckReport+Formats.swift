@@ -52,9 +52,11 @@ extension CheckReport {
                 "    hydrogen \(Units.km(vehicle.distances.hydrogen)) km, battery \(Units.km(vehicle.distances.battery)) km, "
                 + "not paid: gaps \(Units.km(vehicle.distances.gap)) km, overspeed \(Units.km(vehicle.distances.overspeed)) km, "
                 + "next to rollbacks \(Units.km(vehicle.distances.suspect)) km\n"
-            if vehicle.distances.rollbacks + vehicle.exactDuplicates + vehicle.conflictingDuplicates > 0 {
+            let events = vehicle.distances.rollbacks + vehicle.distances.outliers
+            if events + vehicle.exactDuplicates + vehicle.conflictingDuplicates > 0 {
                 out +=
-                    "    \(vehicle.distances.rollbacks) rollbacks, \(vehicle.exactDuplicates) exact and "
+                    "    \(vehicle.distances.rollbacks) rollbacks, \(vehicle.distances.outliers) odometer outliers, "
+                    + "\(vehicle.exactDuplicates) exact and "
                     + "\(vehicle.conflictingDuplicates) conflicting duplicates\n"
             }
             for warning in vehicle.warnings { out += "    ! \(warning)\n" }
@@ -120,6 +122,7 @@ extension CheckReport {
                 ("odometer_rollbacks", .int(vehicle.distances.rollbacks)),
                 ("exact_duplicates", .int(vehicle.exactDuplicates)),
                 ("conflicting_duplicates", .int(vehicle.conflictingDuplicates)),
+                ("odometer_outliers", .int(vehicle.distances.outliers)),
                 ("warnings", .array(vehicle.warnings.map { .string($0) })),
             ])
         }

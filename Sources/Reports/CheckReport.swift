@@ -66,9 +66,12 @@ public struct VehicleCheck: Sendable {
         var firstRollback: Int64?
         var firstOverspeed: Int64?
         var overspeedCount = 0
-        for (index, intervalClass) in timeline.intervalClasses(limits).enumerated() {
-            let a = readings[index]
-            let b = readings[index + 1]
+        let classes = timeline.classified(limits)
+        distances.outliers = classes.outliers.count
+        for interval in classes.intervals {
+            let intervalClass = interval.intervalClass
+            let a = readings[interval.from]
+            let b = readings[interval.to]
             let dd = Int64(b.odometer) - Int64(a.odometer)
             distances.book(intervalClass, dd: dd)
             switch intervalClass {
@@ -97,6 +100,12 @@ public struct VehicleCheck: Sendable {
         if worstGapDays.count > 5 {
             warnings.append(
                 "gaps lost distance on \(worstGapDays.count - 5) more day(s); \(Units.km(distances.gap)) km in all")
+        }
+        if let firstOutlier = classes.outliers.first {
+            let count = classes.outliers.count
+            warnings.append(
+                "\(count) odometer outlier\(count == 1 ? "" : "s") (first at \(time(readings[firstOutlier].ts))): "
+                    + "single readings out of line with both neighbours, dropped before measuring")
         }
         if let firstRollback {
             warnings.append(

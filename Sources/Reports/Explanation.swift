@@ -61,13 +61,16 @@ public struct Explanation: Sendable {
     public var rulesVersion: String
     /// Every interval of the timeline whose end is in the year, in time order.
     public var intervals: [ExplainedInterval]
+    /// The odometer outliers of the year (SPEC 3.3), dropped before measuring, with their sources.
+    public var outliers: [(reading: Reading, source: FrameSource)]
 
     /// Creates an explanation.
     public init(
         vehicle: VehicleSubsidy, operatorLine: OperatorSubsidy?, vehicleClass: VehicleClass?,
         minimumAverageKm: Int64, year: ReportYear, policyId: String, rulesVersion: String,
-        intervals: [ExplainedInterval]
+        intervals: [ExplainedInterval], outliers: [(reading: Reading, source: FrameSource)] = []
     ) {
+        self.outliers = outliers
         self.vehicle = vehicle
         self.operatorLine = operatorLine
         self.vehicleClass = vehicleClass
@@ -118,6 +121,14 @@ public struct Explanation: Sendable {
             "\nFrames in \(year.year): \(figures.frames) on \(figures.daysWithData) day\(figures.daysWithData == 1 ? "" : "s")"
         if let first = figures.firstTs, let last = figures.lastTs { out += ", \(time(first)) to \(time(last))" }
         out += "; duplicates: \(figures.exactDuplicates) exact, \(figures.conflictingDuplicates) conflicting\n"
+        if !outliers.isEmpty {
+            out += "Odometer outliers dropped before measuring (SPEC 3.3): \(outliers.count)\n"
+            for (reading, source) in outliers.prefix(largest) {
+                out +=
+                    "  \(time(reading.ts))  odometer \(Units.km(Int64(reading.odometer)))  "
+                    + "\(TerminalText.escaped(source.path)):\(source.position)\n"
+            }
+        }
         out += "\nDistance by month of the interval's end (km; SPEC 3.3, 3.4)\n"
         var rows = [["month", "hydrogen", "battery", "gap", "overspeed", "suspect", "rollbacks"]]
         var byMonth: [Int: VehicleYear] = [:]

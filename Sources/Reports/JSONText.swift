@@ -48,7 +48,7 @@ enum JSONValue {
     }
 
     /// Writes a JSON string: printable text as is, only quotes, backslashes and control
-    /// characters escaped (SPEC 7.1).
+    /// characters (U+0000–U+001F, U+007F–U+009F) escaped (SPEC 7.1, 7.2).
     static func quote(_ text: String, into out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
@@ -58,7 +58,7 @@ enum JSONValue {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
                 let hex = String(scalar.value, radix: 16, uppercase: false)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(scalar)

@@ -94,9 +94,15 @@ extension Report {
         "vin", "operator", "class", "status", "frames", "days_with_data", "first_ts", "last_ts",
         "hydrogen_km", "battery_km", "gap_km", "overspeed_km", "suspect_km", "odometer_rollbacks",
         "exact_duplicates", "conflicting_duplicates", "uncapped_yuan", "subsidy_yuan",
+        // h2-mileage/2 (SPEC 7.1: added fields come last).
+        "odometer_outliers", "plate",
     ]
 
-    static let operatorColumns = ["operator", "vehicles", "hydrogen_km", "average_km", "eligible", "subsidy_yuan"]
+    static let operatorColumns = [
+        "operator", "vehicles", "hydrogen_km", "average_km", "eligible", "subsidy_yuan",
+        // h2-mileage/2
+        "operator_name",
+    ]
 
     func vehicleRows() -> [[Cell]] {
         outcome.vehicles.map { vehicle in
@@ -116,6 +122,7 @@ extension Report {
                 .number(Units.km(figures.suspect)), .count(figures.rollbacks),
                 .count(figures.exactDuplicates), .count(figures.conflictingDuplicates),
                 .number(Units.yuan(vehicle.uncappedFen)), .number(Units.yuan(vehicle.subsidyFen)),
+                .count(figures.outliers), vehicle.registration?.plate.map { .text($0) } ?? .null,
             ]
         }
     }
@@ -125,6 +132,7 @@ extension Report {
             [
                 .text(entry.id), .count(entry.vehicles), .number(Units.km(entry.hydrogen)),
                 .number(Units.km(entry.averageTenths)), .bool(entry.eligible), .number(Units.yuan(entry.subsidyFen)),
+                entry.name.map { .text($0) } ?? .null,
             ]
         }
     }
@@ -169,7 +177,8 @@ enum CSVText {
         case .null: return ""
         case .bool(let value): return value ? "true" : "false"
         case .number(let text), .fixed(let text): return quoted(text)
-        case .text(let text):
+        case .text(let raw):
+            let text = TerminalText.escaped(raw)
             if let first = text.unicodeScalars.first, "=+-@".unicodeScalars.contains(first) {
                 return quoted("'" + text)
             }

@@ -51,19 +51,29 @@ enum RejectionReasonSummary {
     }
 }
 
-/// Makes input text safe to print on a terminal: control characters and escape sequences
-/// are shown as `\u{…}` instead of acting.
+/// Makes input text safe to print on a terminal or to open from a CSV file: control characters
+/// and escape sequences are shown as `\xNN` instead of acting.
 public enum TerminalText {
-    /// `text` with every control character escaped.
+    /// `text` made inert (SPEC 7.2): each character U+0000–U+001F, U+007F–U+009F as `\xNN`
+    /// (upper-case hex) and a backslash as `\\`, so that it cannot move a terminal's cursor, set
+    /// its title or ring its bell. Used for terminal output and for input text in CSV files.
     public static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
-                out += "\\u{\(String(scalar.value, radix: 16))}"
+            if scalar == "\\" {
+                out += "\\\\"
+            } else if needsEscape(scalar) {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\x" + (hex.count < 2 ? "0" : "") + hex
             } else {
                 out.unicodeScalars.append(scalar)
             }
         }
         return out
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\\"
     }
 }

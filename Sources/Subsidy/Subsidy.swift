@@ -34,6 +34,8 @@ public struct VehicleSubsidy: Sendable, Equatable {
 public struct OperatorSubsidy: Sendable, Equatable {
     /// The operator's id.
     public var id: String
+    /// The operator's name from the registry, when given (SPEC 4).
+    public var name: String?
     /// Registered vehicles.
     public var vehicles: Int
     /// Hydrogen distance of its registered vehicles, tenths of a km.
@@ -60,7 +62,10 @@ public struct SubsidyOutcome: Sendable, Equatable {
     ///   - policy: rates, caps and the eligibility threshold.
     public init(figures: [Vin: VehicleYear], registry: Registry, policy: Policy) {
         var byOperator: [String: (count: Int, hydrogen: Int64)] = [:]
+        // SPEC 4: an operator's name, where given, is the same on all its lines.
+        var names: [String: String] = [:]
         for vehicle in registry.vehicles.values {
+            if let name = vehicle.operatorName { names[vehicle.operatorId] = name }
             let hydrogen = figures[vehicle.vin]?.hydrogen ?? 0
             byOperator[vehicle.operatorId, default: (0, 0)].count += 1
             byOperator[vehicle.operatorId, default: (0, 0)].hydrogen += hydrogen
@@ -105,7 +110,7 @@ public struct SubsidyOutcome: Sendable, Equatable {
         operators = byOperator.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { id in
             let entry = byOperator[id]!
             return OperatorSubsidy(
-                id: id, vehicles: entry.count, hydrogen: entry.hydrogen,
+                id: id, name: names[id], vehicles: entry.count, hydrogen: entry.hydrogen,
                 averageTenths: entry.hydrogen / Int64(entry.count), eligible: eligible[id]!,
                 subsidyFen: paidByOperator[id] ?? 0)
         }

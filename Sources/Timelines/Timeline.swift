@@ -93,20 +93,15 @@ public struct Timeline: Sendable {
         self.duplicates = duplicates
     }
 
-    /// The class of each interval: element `i` is the interval from `readings[i]` to
-    /// `readings[i + 1]` (SPEC 3.3, including the rollback neighbours rule).
-    /// - Complexity: O(n).
-    public func intervalClasses(_ limits: TelemetryLimits) -> [IntervalClass] {
-        guard readings.count > 1 else { return [] }
-        var classes = [IntervalClass](repeating: .hydrogen, count: readings.count - 1)
-        for index in classes.indices {
-            classes[index] = Timeline.classify(readings[index], readings[index + 1], limits)
-        }
-        for index in classes.indices where classes[index] == .rollback {
-            if index > 0 && classes[index - 1].isPowered { classes[index - 1] = .suspect }
-            if index + 1 < classes.count && classes[index + 1].isPowered { classes[index + 1] = .suspect }
-        }
-        return classes
+    /// The timeline's odometer outliers and the intervals between the readings that remain,
+    /// each with its final class (SPEC 3.3), by index into `readings`.
+    /// - Complexity: O(n log n).
+    public func classified(_ limits: TelemetryLimits) -> TimelineClasses {
+        var collected = TimelineClasses(readings: readings)
+        var walker = IntervalWalker(limits: limits)
+        for reading in readings { walker.add(reading, into: &collected) }
+        walker.finish(into: &collected)
+        return collected
     }
 
     /// The first class of SPEC 3.3's table that applies to the interval from `a` to `b`.
@@ -126,4 +121,61 @@ extension IntervalClass {
     /// Battery and hydrogen intervals: the ones a neighbouring rollback makes suspect.
     @inlinable @inline(__always)
     public var isPowered: Bool { self == .battery || self == .hydrogen }
+}
+
+/// A timeline's outliers and classified intervals, by index into its readings (SPEC 3.3).
+public struct TimelineClasses: WalkSink, Sendable {
+    /// One interval between consecutive readings that are not outliers.
+    public struct Interval: Sendable, Equatable {
+        /// Index of the start reading.
+        public var from: Int
+        /// Index of the end reading.
+        public var to: Int
+        /// Its final class.
+        public var intervalClass: IntervalClass
+
+        /// Creates an interval.
+        public init(from: Int, to: Int, intervalClass: IntervalClass) {
+            self.from = from
+            self.to = to
+            self.intervalClass = intervalClass
+        }
+    }
+
+    private let readings: [Reading]
+    /// Indices of the readings judged odometer outliers, in time order.
+    public private(set) var outliers: [Int] = []
+    /// The intervals, in time order.
+    public private(set) var intervals: [Interval] = []
+
+    init(readings: [Reading]) {
+        self.readings = readings
+    }
+
+    /// The index of a reading of the timeline (timestamps are unique).
+    private func index(of reading: Reading) -> Int {
+        readings.partitionPoint { $0.ts >= reading.ts }
+    }
+
+    public mutating func outlier(_ reading: Reading) {
+        outliers.append(index(of: reading))
+    }
+
+    public mutating func interval(from: Reading, to: Reading, _ intervalClass: IntervalClass) {
+        intervals.append(Interval(from: index(of: from), to: index(of: to), intervalClass: intervalClass))
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies `belongsAfter`, for an array partitioned by it
+    /// (all elements that do not, first).
+    public func partitionPoint(_ belongsAfter: (Element) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if belongsAfter(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
 }

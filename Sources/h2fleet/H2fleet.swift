@@ -9,7 +9,7 @@ struct H2fleet: ParsableCommand {
             h2fleet reads fuel-cell vehicle telemetry archives (CSV, optionally zstd-compressed), \
             measures each vehicle's distance driven on hydrogen in a year, and computes each \
             operator's subsidy under a policy, exact to the fen. The rules are in SPEC.md \
-            (rules version h2-mileage/1).
+            (rules version h2-mileage/2).
 
             Exit status: 0 success; 2 bad usage, bad policy, bad registry or unwritable outputs; \
             3 finished, but at least one input failed (reports still written, failures named).

@@ -145,7 +145,7 @@ struct CommandLineTests {
         #expect(files.first?["sha256"] as? String == telemetrySHA)
         #expect((files.first?["bytes"] as? NSNumber)?.intValue == telemetry.count)
         #expect((report["policy"] as? [String: Any])?["sha256"] as? String == policySHA)
-        #expect((report["engine"] as? [String: Any])?["rules"] as? String == "h2-mileage/1")
+        #expect((report["engine"] as? [String: Any])?["rules"] as? String == "h2-mileage/2")
     }
 
     /// SHA-256 by the system's `sha256sum`, independent of the code under test.

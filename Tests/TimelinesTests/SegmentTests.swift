@@ -6,19 +6,31 @@ import Timelines
 
 @Suite("Segments join exactly (SPEC 3.3–3.5)")
 struct SegmentTests {
-    /// A timeline with every interval class, rollbacks next to each other included.
+    /// A timeline with every interval class, rollbacks next to each other included, and
+    /// odometer glitches (SPEC 3.3): one-frame spikes, dips and resets to zero, two bad frames in
+    /// a row, and sawtooth runs where every middle frame is an outlier.
     func randomReadings(_ random: inout SplitMix, count: Int, start: Int64) -> [Reading] {
         var readings: [Reading] = []
         var ts = start
         var odometer: Int32 = 5000
+        var sawtooth = 0
         for _ in 0..<count {
             ts += Int64(1 + random.next() % 40) + (random.next() % 25 == 0 ? 400 : 0)
-            switch random.next() % 12 {
-            case 0: odometer -= Int32(random.next() % 50)  // rollback
-            case 1: odometer += 500  // overspeed
-            default: odometer += Int32(random.next() % 6)
+            var shown: Int32?
+            if sawtooth > 0 {
+                sawtooth -= 1
+                shown = sawtooth % 2 == 0 ? 0 : nil
+            } else {
+                switch random.next() % 16 {
+                case 0: odometer -= Int32(random.next() % 50)  // rollback
+                case 1: odometer += 500  // overspeed
+                case 2: shown = [0, odometer + 3000, odometer - 40][Int(random.next() % 3)]  // one-frame glitch
+                case 3: sawtooth = 2 + Int(random.next() % 6)  // glitches on every other frame, or two in a row
+                default: odometer += Int32(random.next() % 6)
+                }
             }
-            readings.append(reading(ts, max(0, odometer), Int32(random.next() % 25)))
+            if shown == nil { odometer += Int32(random.next() % 3) }
+            readings.append(reading(ts, max(0, shown ?? odometer), Int32(random.next() % 25)))
         }
         return readings
     }
@@ -45,12 +57,16 @@ struct SegmentTests {
         var random = SplitMix(seed: UInt64(pieces))
         let zone = 8 * 3600
         let year = ReportYear(2025, offset: zone)
+        var outliers = 0
+        defer { #expect(outliers > 20, "the generator makes odometer outliers") }
         for trial in 0..<60 {
             // Some timelines straddle the year's start, so edges fall on both sides of it.
             let start = year.start - Int64(trial % 3 == 0 ? 2000 : -5000)
             let readings = randomReadings(&random, count: 2 + Int(random.next() % 120), start: start)
             let whole = Timeline(vin: vin, readings: readings)
-            let expected = VehicleYear(whole, year: year, limits: limits)
+            let expected = ReferenceRules.figures(readings, year: year, limits: limits)
+            #expect(VehicleYear(whole, year: year, limits: limits) == expected, "trial \(trial)")
+            outliers += expected.outliers
             var (segments, cuts) = randomSegments(&random, readings, pieces: pieces, year: year)
             segments.shuffle(using: &random)
             let joined = SegmentJoin.figures(segments, year: year, limits: limits)

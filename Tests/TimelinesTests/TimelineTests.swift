@@ -33,18 +33,53 @@ struct TimelineTests {
         #expect(Timeline.classify(a, b, limits) == expected)
     }
 
+    /// The final classes of a timeline's intervals, outliers dropped.
+    func classes(_ readings: [Reading]) -> [IntervalClass] {
+        Timeline(vin: vin, readings: readings).classified(limits).intervals.map(\.intervalClass)
+    }
+
     @Test("a rollback makes both powered neighbours suspect, and nothing latches (SPEC 3.3)")
     func rollbackNeighbours() {
-        // spike: +0.2, +480 (overspeed), rollback, +0.2 (suspect), +0.1 (hydrogen)
-        let timeline = Timeline(
-            vin: vin,
-            readings: [
-                reading(0, 2000), reading(10, 50000), reading(20, 2002), reading(30, 2004), reading(40, 2005),
-            ])
-        #expect(timeline.intervalClasses(limits) == [.overspeed, .rollback, .suspect, .hydrogen])
-        let dip = Timeline(
-            vin: vin, readings: [reading(0, 100), reading(10, 102), reading(20, 0), reading(30, 2), reading(40, 3)])
-        #expect(dip.intervalClasses(limits) == [.suspect, .rollback, .suspect, .hydrogen])
+        // A reset that lasts: +0.2, rollback, +0.2 (suspect), +0.1 (hydrogen).
+        #expect(
+            classes([reading(0, 100), reading(10, 102), reading(20, 0), reading(30, 2), reading(40, 3)])
+                == [.suspect, .rollback, .suspect, .hydrogen])
+        // Two bad frames in a row are not outliers (SPEC 3.3): judged as a jump and a rollback.
+        #expect(
+            classes([
+                reading(0, 2000), reading(10, 2001), reading(20, 50000), reading(30, 50001), reading(40, 2003),
+                reading(50, 2004), reading(60, 2005),
+            ]) == [.hydrogen, .overspeed, .suspect, .rollback, .suspect, .hydrogen])
+    }
+
+    @Test("a one-frame spike, dip or reset to zero is an outlier, dropped and counted (SPEC 3.3)")
+    func outliers() {
+        for glitch: Int32 in [50000, 1995, 0] {
+            let timeline = Timeline(
+                vin: vin,
+                readings: [reading(0, 2000), reading(10, 2001), reading(20, glitch), reading(30, 2003), reading(40, 2004)])
+            let classified = timeline.classified(limits)
+            #expect(classified.outliers == [2], "glitch \(glitch)")
+            #expect(
+                classified.intervals == [
+                    .init(from: 0, to: 1, intervalClass: .hydrogen), .init(from: 1, to: 3, intervalClass: .hydrogen),
+                    .init(from: 3, to: 4, intervalClass: .hydrogen),
+                ])
+            let figures = VehicleYear(timeline, year: ReportYear(1970, offset: 0), limits: limits)
+            #expect(figures.outliers == 1 && figures.hydrogen == 4 && figures.frames == 5 && figures.rollbacks == 0)
+        }
+        // The first and the last frame are never outliers.
+        #expect(Timeline(vin: vin, readings: [reading(0, 0), reading(10, 2000), reading(20, 2001)]).classified(limits).outliers.isEmpty)
+        #expect(Timeline(vin: vin, readings: [reading(0, 2000), reading(10, 2001), reading(20, 0)]).classified(limits).outliers.isEmpty)
+        // Each frame is judged on its own neighbours: a sawtooth loses every middle frame.
+        let saw = Timeline(
+            vin: vin, readings: [reading(0, 100), reading(10, 0), reading(20, 101), reading(30, 0), reading(40, 102)])
+        #expect(saw.classified(limits).outliers == [1, 2, 3])
+        #expect(saw.classified(limits).intervals == [.init(from: 0, to: 4, intervalClass: .hydrogen)])
+        // A gap alone does not make a pair out of line: the frame after a long silence is kept.
+        #expect(
+            Timeline(vin: vin, readings: [reading(0, 100), reading(10, 101), reading(5000, 150), reading(5010, 151)])
+                .classified(limits).outliers.isEmpty)
     }
 
     @Test("duplicates: exact collapse, conflicting keep lowest odometer then current (SPEC 3.2)")
