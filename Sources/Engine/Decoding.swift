@@ -18,6 +18,8 @@ struct DecodedFile: Sendable {
     var skippedByCommand: [UInt8: Int] = [:]
     var validByCommand: [UInt8: Int] = [:]
     var revisions: [Int: Int] = [:]
+    /// The earliest and latest time of the file's valid frames, whatever their year.
+    var timeSpan: ClosedRange<Int64>?
 }
 
 /// Bytes of one file → its format's decoder → the caller's frame sink, which it points to only

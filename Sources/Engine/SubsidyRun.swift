@@ -73,9 +73,13 @@ public enum SubsidyRun {
         let settings = RunSettings(
             threads: request.threads, memoryLimit: request.memoryLimit, spillDirectory: request.spillDirectory,
             progress: request.progress)
-        return compute(
+        var report = compute(
             files: prepared.files, policy: prepared.policy, policySHA256: prepared.policySHA256,
             registry: prepared.registry, year: request.year, settings: settings)
+        report.registry = prepared.registrySource
+        report.warnings = ReportWarning.collect(
+            report, builtInPolicy: request.policyPath == nil)
+        return report
     }
 
     /// What a run needs before any telemetry is read.
@@ -83,6 +87,7 @@ public enum SubsidyRun {
         var policy: Policy
         var policySHA256: String
         var registry: Registry
+        var registrySource: RegistrySource
         var files: [InputFile]
     }
 
@@ -103,8 +108,11 @@ public enum SubsidyRun {
         } catch {
             throw RunError("bad registry: \(error)")
         }
+        let source = RegistrySource(
+            path: request.registryPath, sha256: sha256Hex(registryBytes), vehicles: registry.vehicles.count)
         return Prepared(
-            policy: policy, policySHA256: policySHA, registry: registry, files: try discover(request.inputs))
+            policy: policy, policySHA256: policySHA, registry: registry, registrySource: source,
+            files: try discover(request.inputs))
     }
 
     /// Reads `path` (or the built-in text) and validates it as a policy.
@@ -135,11 +143,13 @@ public enum SubsidyRun {
             checked[read.file].error = changedFileError(first: checked[read.file].stored?.sha256, second: read)
         }
         let entries = zip(files, checked).map(fileEntry)
+        let spans = checked.filter { $0.error == nil }.compactMap(\.timeSpan)
         return Report(
             engineVersion: engineVersion, rulesVersion: rulesVersion, policyId: policy.id,
             policySHA256: policySHA256, year: year, timezoneOffset: policy.timezoneOffset,
             files: entries, exactDuplicates: measured.exact, conflictingDuplicates: measured.conflicting,
-            outcome: SubsidyOutcome(figures: measured.figures, registry: registry, policy: policy))
+            outcome: SubsidyOutcome(figures: measured.figures, registry: registry, policy: policy),
+            frameSpan: spans.isEmpty ? nil : spans.map(\.lowerBound).min()!...spans.map(\.upperBound).max()!)
     }
 
     /// Why a file read a second time (to merge overlapping data, or to measure vehicles in
@@ -313,10 +323,13 @@ extension SubsidyRun {
                 retainedReadings: settings.retainedReadings)
         } work: { (position, reducer: inout SegmentReducer, reader: inout ArchiveReader) -> DecodedFile in
             let index = order[position]
-            let result = decode(
+            var result = decode(
                 files[index], with: &reader, into: &reducer, localOffset: policy.timezoneOffset, readAhead: readAhead)
             if result.error == nil {
                 let segments = reducer.finishFile()
+                if let earliest = segments.map(\.1.first.ts).min(), let latest = segments.map(\.1.last.ts).max() {
+                    result.timeSpan = earliest...latest
+                }
                 store.withLock { $0.add(segments, file: index) }
             } else {
                 reducer.discardFile()

@@ -34,6 +34,15 @@ extension Report {
             ("schema", .string("h2fleet.report/1")),
             ("engine", .object([("version", .string(engineVersion)), ("rules", .string(rulesVersion))])),
             ("policy", .object([("id", .string(policyId)), ("sha256", .string(policySHA256))])),
+            (
+                "registry",
+                registry.map { registry in
+                    .object([
+                        ("path", .string(registry.path)), ("sha256", .string(registry.sha256)),
+                        ("vehicles", .int(registry.vehicles)),
+                    ])
+                } ?? .null
+            ),
             ("year", .int(year)),
             (
                 "inputs",
@@ -67,6 +76,16 @@ extension Report {
                     ("hydrogen_km", .number(Units.km(totals.hydrogen))),
                     ("subsidy_yuan", .number(Units.yuan(totals.subsidyFen))),
                 ])
+            ),
+            (
+                "warnings",
+                .array(
+                    warnings.map { warning in
+                        .object([
+                            ("code", .string(warning.code.rawValue)), ("message", .string(warning.message)),
+                            ("path", .optionalString(warning.path)),
+                        ])
+                    })
             ),
         ])
         return root.rendered()

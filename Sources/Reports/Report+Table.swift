@@ -40,7 +40,18 @@ extension Report {
             "\nVehicles: "
             + ["paid", "capped", "operator_ineligible", "unregistered"]
             .map { "\(statuses[$0] ?? 0) \($0)" }.joined(separator: ", ") + "\n"
+        if !warnings.isEmpty {
+            out += "\nWarnings:\n"
+            for warning in warnings { out += "  ! " + warning.line + "\n" }
+        }
         return out
+    }
+}
+
+extension ReportWarning {
+    /// The warning on one line of terminal text: code, path, message, control characters escaped.
+    public var line: String {
+        TerminalText.escaped("\(code.rawValue)\(path.map { " \($0)" } ?? ""): \(message)")
     }
 }
 

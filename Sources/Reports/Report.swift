@@ -36,6 +36,23 @@ public struct FileEntry: Sendable, Equatable {
     }
 }
 
+/// The registry a report was judged with (SPEC 7.1 `registry`).
+public struct RegistrySource: Sendable, Equatable {
+    /// The path as given.
+    public var path: String
+    /// SHA-256 of the file's bytes.
+    public var sha256: String
+    /// Registered vehicles.
+    public var vehicles: Int
+
+    /// Creates a registry source.
+    public init(path: String, sha256: String, vehicles: Int) {
+        self.path = path
+        self.sha256 = sha256
+        self.vehicles = vehicles
+    }
+}
+
 /// Everything a subsidy run found, ready to be written (SPEC 7.1, 7.2).
 public struct Report: Sendable {
     /// The program's version.
@@ -58,13 +75,21 @@ public struct Report: Sendable {
     public var conflictingDuplicates: Int
     /// Vehicles and operators.
     public var outcome: SubsidyOutcome
+    /// The registry's path, checksum and size; `nil` until the run sets it.
+    public var registry: RegistrySource?
+    /// The earliest and latest time of any valid frame of the files that did not fail, whatever
+    /// its year; `nil` without frames.
+    public var frameSpan: ClosedRange<Int64>?
+    /// What a person should not miss (SPEC 7.1), sorted by code, then path.
+    public var warnings: [ReportWarning] = []
 
     /// Creates a report.
     public init(
         engineVersion: String, rulesVersion: String, policyId: String, policySHA256: String, year: Int,
         timezoneOffset: Int, files: [FileEntry], exactDuplicates: Int, conflictingDuplicates: Int,
-        outcome: SubsidyOutcome
+        outcome: SubsidyOutcome, frameSpan: ClosedRange<Int64>? = nil
     ) {
+        self.frameSpan = frameSpan
         self.engineVersion = engineVersion
         self.rulesVersion = rulesVersion
         self.policyId = policyId

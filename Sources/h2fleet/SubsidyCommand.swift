@@ -84,6 +84,9 @@ struct SubsidyCommand: ParsableCommand {
         case .csv: text = report.vehiclesCSV()
         }
         FileHandle.standardOutput.write(Data(text.utf8))
+        for warning in report.warnings {
+            FileHandle.standardError.write(Data("h2fleet: warning: \(warning.line)\n".utf8))
+        }
         if report.hasFailedInputs {
             for file in report.files where file.error != nil {
                 let message =

@@ -1,0 +1,127 @@
+import Frames
+
+/// Something a person should not miss in a report (SPEC 7.1 `warnings`): printed under the
+/// summary table, on standard error, and written in `report.json`.
+public struct ReportWarning: Sendable, Equatable {
+    /// The codes, a closed list (SPEC 7.1).
+    public enum Code: String, Sendable, CaseIterable, Comparable {
+        /// The built-in policy's per-km rate is a placeholder.
+        case placeholderRate = "placeholder_rate"
+        /// The inputs hold frames, none in the report year.
+        case noFramesInYear = "no_frames_in_year"
+        /// A file with at least one row, every one rejected.
+        case everyRowRejected = "every_row_rejected"
+        /// Files found in directories that are not read.
+        case filesSkipped = "files_skipped"
+        /// A directory argument with no telemetry file.
+        case emptyDirectory = "empty_directory"
+        /// The frames cover only part of the year.
+        case partialYear = "partial_year"
+
+        public static func < (a: Code, b: Code) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    /// What kind of warning.
+    public var code: Code
+    /// What happened and what it means, in plain words.
+    public var message: String
+    /// The file or directory it is about, when there is one.
+    public var path: String?
+
+    /// Creates a warning.
+    public init(_ code: Code, _ message: String, path: String? = nil) {
+        self.code = code
+        self.message = message
+        self.path = path
+    }
+
+    /// Sorted as SPEC 7.1 orders them: by code, then path (none first), by UTF-8 bytes.
+    public static func sorted(_ warnings: [ReportWarning]) -> [ReportWarning] {
+        warnings.sorted { a, b in
+            if a.code != b.code { return a.code < b.code }
+            return (a.path ?? "").utf8.lexicographicallyPrecedes((b.path ?? "").utf8)
+        }
+    }
+
+    /// Warnings about the input files themselves, which `check` gives as well: a file whose
+    /// every row was rejected, files skipped in directories, directory arguments with no
+    /// telemetry file.
+    public static func aboutInputs(
+        files: [(path: String, frames: Int, rejections: RejectionTally, failed: Bool)], skipped: [String],
+        emptyDirectories: [String]
+    ) -> [ReportWarning] {
+        var warnings: [ReportWarning] = []
+        for file in files where !file.failed && file.frames == 0 && file.rejections.total > 0 {
+            // The reason of the first rejected row.
+            let first = RejectionReason.allCases.compactMap { reason in
+                file.rejections.samples[reason.rawValue].first.map { (reason, $0.position) }
+            }.min { $0.1 < $1.1 }
+            let reason = first.map { " (the first, at \($0.1): \($0.0.name))" } ?? ""
+            warnings.append(
+                ReportWarning(
+                    .everyRowRejected,
+                    "every one of its \(file.rejections.total) rows was rejected\(reason): it adds nothing",
+                    path: file.path))
+        }
+        if !skipped.isEmpty {
+            let names = skipped.prefix(3).joined(separator: ", ") + (skipped.count > 3 ? ", …" : "")
+            warnings.append(
+                ReportWarning(
+                    .filesSkipped,
+                    "\(skipped.count) file\(skipped.count == 1 ? " was" : "s were") not read (not telemetry, "
+                        + "or compressed in a way h2fleet does not read): \(names)"))
+        }
+        for directory in emptyDirectories {
+            warnings.append(
+                ReportWarning(.emptyDirectory, "the directory holds no telemetry file", path: directory))
+        }
+        return warnings
+    }
+
+    /// The warnings of a subsidy report (SPEC 7.1).
+    /// - Parameters:
+    ///   - builtInPolicy: whether the run used the built-in policy, whose rates are placeholders.
+    ///   - skipped: paths of the files skipped in directories.
+    ///   - emptyDirectories: directory arguments with no telemetry file.
+    public static func collect(
+        _ report: Report, builtInPolicy: Bool, skipped: [String] = [], emptyDirectories: [String] = []
+    ) -> [ReportWarning] {
+        var warnings = aboutInputs(
+            files: report.files.map { ($0.path, $0.frames, $0.rejections, $0.error != nil) }, skipped: skipped,
+            emptyDirectories: emptyDirectories)
+        if builtInPolicy {
+            warnings.append(
+                ReportWarning(
+                    .placeholderRate,
+                    "the built-in policy's rate of 1.00 yuan per hydrogen km is a placeholder (the source document "
+                        + "states caps, not rates): give the programme's policy with --policy before paying"))
+        }
+        let zone = report.timezoneOffset
+        let inYear = report.outcome.vehicles.filter { $0.figures.frames > 0 }
+        if let span = report.frameSpan, inYear.isEmpty {
+            let first = CivilTime.date(fromDays: CivilTime.localDay(span.lowerBound, offset: zone)).year
+            let last = CivilTime.date(fromDays: CivilTime.localDay(span.upperBound, offset: zone)).year
+            let years = first == last ? "\(first)" : "\(first) to \(last)"
+            warnings.append(
+                ReportWarning(
+                    .noFramesInYear,
+                    "the inputs hold frames of \(years), none of \(report.year): every vehicle has 0 km; "
+                        + "check --year"))
+        }
+        if let first = inYear.compactMap(\.figures.firstTs).min(), let last = inYear.compactMap(\.figures.lastTs).max()
+        {
+            let firstDay = CivilTime.localDay(first, offset: zone)
+            let lastDay = CivilTime.localDay(last, offset: zone)
+            let yearStart = CivilTime.days(year: report.year, month: 1, day: 1)
+            let yearEnd = CivilTime.days(year: report.year, month: 12, day: 31)
+            if firstDay > yearStart || lastDay < yearEnd {
+                warnings.append(
+                    ReportWarning(
+                        .partialYear,
+                        "the frames cover \(CivilTime.dateText(day: firstDay)) to \(CivilTime.dateText(day: lastDay)) "
+                            + "only, while eligibility is judged against the full-year average of the policy"))
+            }
+        }
+        return sorted(warnings)
+    }
+}
