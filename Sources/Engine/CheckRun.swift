@@ -100,8 +100,15 @@ public enum CheckRun {
             }
             fileChecks.append(check)
         }
-        return CheckReport(
+        var report = CheckReport(
             policyId: policy.id, timezoneOffset: policy.timezoneOffset, limits: policy.limits,
             files: fileChecks, vehicles: vehicles.sorted { $0.vin < $1.vin })
+        let entries = fileChecks.map(\.entry)
+        report.warnings = ReportWarning.sorted(
+            ReportWarning.aboutInputs(
+                files: entries.map { ($0.path, $0.frames, $0.rejections, $0.error != nil) }, skipped: [],
+                emptyDirectories: [])
+                + ReportWarning.duplicateFiles(entries.map { ($0.path, $0.sha256, $0.bytes) }))
+        return report
     }
 }

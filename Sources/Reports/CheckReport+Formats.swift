@@ -61,6 +61,10 @@ extension CheckReport {
             }
             for warning in vehicle.warnings { out += "    ! \(warning)\n" }
         }
+        if !warnings.isEmpty {
+            out += "\nWarnings:\n"
+            for warning in warnings { out += "  ! " + warning.line + "\n" }
+        }
         return out
     }
 
@@ -129,6 +133,7 @@ extension CheckReport {
         return JSONValue.object([
             ("schema", .string("h2fleet.check/1")), ("policy", .string(policyId)),
             ("files", .array(fileValues)), ("vehicles", .array(vehicleValues)),
+            ("warnings", .array(warnings.map(\.json))),
         ]).rendered()
     }
 }

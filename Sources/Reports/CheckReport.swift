@@ -142,6 +142,8 @@ public struct CheckReport: Sendable {
     public var files: [FileCheck]
     /// Every vehicle with frames, sorted by VIN.
     public var vehicles: [VehicleCheck]
+    /// What the operator should not miss about the files as a whole, sorted by code, then path.
+    public var warnings: [ReportWarning] = []
 
     /// Creates a check report.
     public init(

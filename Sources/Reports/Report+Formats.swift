@@ -79,13 +79,7 @@ extension Report {
             ),
             (
                 "warnings",
-                .array(
-                    warnings.map { warning in
-                        .object([
-                            ("code", .string(warning.code.rawValue)), ("message", .string(warning.message)),
-                            ("path", .optionalString(warning.path)),
-                        ])
-                    })
+                .array(warnings.map(\.json))
             ),
         ])
         return root.rendered()
@@ -154,6 +148,13 @@ extension Report {
                 entry.name.map { .text($0) } ?? .null,
             ]
         }
+    }
+}
+
+extension ReportWarning {
+    /// `{"code", "message", "path"}` (SPEC 7.1).
+    var json: JSONValue {
+        .object([("code", .string(code.rawValue)), ("message", .string(message)), ("path", .optionalString(path))])
     }
 }
 

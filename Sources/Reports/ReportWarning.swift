@@ -17,6 +17,15 @@ public struct ReportWarning: Sendable, Equatable {
         case emptyDirectory = "empty_directory"
         /// The frames cover only part of the year.
         case partialYear = "partial_year"
+        // `check` only (never in report.json):
+        /// Two input files with the same bytes under different names (a `- 副本` copy).
+        case duplicateFile = "duplicate_file"
+        /// VINs with frames that the registry does not list.
+        case unregisteredVehicles = "unregistered_vehicles"
+        /// VINs with frames that the registry gives to another operator.
+        case otherOperatorVehicles = "other_operator_vehicles"
+        /// The operator's fleet total and average against the policy's threshold.
+        case fleetAverage = "fleet_average"
 
         public static func < (a: Code, b: Code) -> Bool { a.rawValue < b.rawValue }
     }
@@ -56,12 +65,10 @@ public struct ReportWarning: Sendable, Equatable {
             let first = RejectionReason.allCases.compactMap { reason in
                 file.rejections.samples[reason.rawValue].first.map { (reason, $0.position) }
             }.min { $0.1 < $1.1 }
-            let reason = first.map { " (the first, at \($0.1): \($0.0.name))" } ?? ""
-            warnings.append(
-                ReportWarning(
-                    .everyRowRejected,
-                    "every one of its \(file.rejections.total) rows was rejected\(reason): it adds nothing",
-                    path: file.path))
+            let count = file.rejections.total
+            let reason = first.map { " (\(count == 1 ? "" : "the first, ")at \($0.1): \($0.0.name))" } ?? ""
+            let rows = count == 1 ? "its only row was rejected" : "every one of its \(count) rows was rejected"
+            warnings.append(ReportWarning(.everyRowRejected, "\(rows)\(reason): it adds nothing", path: file.path))
         }
         if !skipped.isEmpty {
             let names = skipped.prefix(3).joined(separator: ", ") + (skipped.count > 3 ? ", …" : "")
@@ -74,6 +81,26 @@ public struct ReportWarning: Sendable, Equatable {
         for directory in emptyDirectories {
             warnings.append(
                 ReportWarning(.emptyDirectory, "the directory holds no telemetry file", path: directory))
+        }
+        return warnings
+    }
+
+    /// Files whose bytes equal an earlier file's (by path order): each such file is named with
+    /// the first one. Their frames are exact duplicates of each other and count once.
+    public static func duplicateFiles(_ files: [(path: String, sha256: String, bytes: Int64)]) -> [ReportWarning] {
+        var firstBySHA: [String: String] = [:]
+        var warnings: [ReportWarning] = []
+        for file in files where !file.sha256.isEmpty && file.bytes > 0 {
+            if let first = firstBySHA[file.sha256] {
+                warnings.append(
+                    ReportWarning(
+                        .duplicateFile,
+                        "has the same bytes as \(first) (a copy under another name?): its frames count once; "
+                            + "upload one of them",
+                        path: file.path))
+            } else {
+                firstBySHA[file.sha256] = file.path
+            }
         }
         return warnings
     }
