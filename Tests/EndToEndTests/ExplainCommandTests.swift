@@ -30,13 +30,25 @@ struct ExplainCommandTests {
 
     @Test("excluded intervals name both ends' times, odometers, files and lines")
     func sources() throws {
+        // A reset to zero that lasts: a rollback with a suspect interval on each side (SPEC 3.3).
+        let result = try explain("05_rollback", "LZYTEST0000000001")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("rollback -100.2 km in 10 s"))
+        #expect(result.stdout.contains("from 2025-03-01T10:00:10+08:00  odometer 100.2  telemetry/day1.csv:3"))
+        #expect(result.stdout.contains("to   2025-03-01T10:00:20+08:00  odometer 0.0  telemetry/day1.csv:4"))
+        #expect(result.stdout.contains("suspect 0.2 km"))
+        #expect(result.stdout.contains("2025-03       0.2      0.0  0.0        0.0      0.4          1"))
+    }
+
+    @Test("odometer outliers are listed with their source, and cost nothing (SPEC 3.3)")
+    func outliers() throws {
+        // A one-frame spike to 5000.0 km between 200.0 and 200.2.
         let result = try explain("05_rollback", "LZYTEST0000000002")
         #expect(result.status == 0)
-        #expect(result.stdout.contains("overspeed 4800.0 km in 10 s"))
-        #expect(result.stdout.contains("from 2025-03-01T10:00:00+08:00  odometer 200.0  telemetry/day1.csv:7"))
-        #expect(result.stdout.contains("to   2025-03-01T10:00:10+08:00  odometer 5000.0  telemetry/day1.csv:8"))
-        #expect(result.stdout.contains("suspect 0.2 km"))
-        #expect(result.stdout.contains("2025-03       0.1      0.0  0.0     4800.0      0.2          1"))
+        #expect(result.stdout.contains("Odometer outliers dropped before measuring (SPEC 3.3): 1"))
+        #expect(result.stdout.contains("  2025-03-01T10:00:10+08:00  odometer 5000.0  telemetry/day1.csv:8"))
+        #expect(result.stdout.contains("2025-03       0.5      0.0  0.0        0.0      0.0          0"))
+        #expect(result.stdout.contains("Largest excluded intervals (0 of 0)"))
     }
 
     @Test("a VIN with no data, or not a VIN, is bad usage (status 2)")

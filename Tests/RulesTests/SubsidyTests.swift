@@ -89,7 +89,10 @@ struct ReportTextTests {
 
     @Test("terminal text shows control characters instead of acting on them")
     func terminal() {
-        #expect(TerminalText.escaped("a\u{1B}[31mb\n") == "a\\u{1b}[31mb\\u{a}")
+        // SPEC 7.2: U+0000–U+001F, U+007F–U+009F as \xNN, a backslash as \\.
+        #expect(TerminalText.escaped("a\u{1B}[31mb\n") == #"a\x1B[31mb\x0A"#)
+        #expect(TerminalText.escaped("\u{7F}\u{85}\u{9F}\u{A0}") == #"\x7F\x85\x9F"# + "\u{A0}")
+        #expect(TerminalText.escaped(#"C:\logs"#) == #"C:\\logs"#)
         #expect(TerminalText.escaped("京A") == "京A")
     }
 }
