@@ -8,7 +8,7 @@ public let builtInPolicyText = """
     # "支持车辆高效运营" (support for efficient vehicle operation): operators whose vehicles reach the
     # per-vehicle average hydrogen mileage get support by each vehicle's annual hydrogen mileage,
     # capped per vehicle per year by class.
-    # The field meanings and allowed ranges are in SPEC.md section 5.
+    # The field meanings and allowed ranges are in docs/SPEC.md section 5.
     id = "daxing-2022"
     title = "Daxing hydrogen industry measures (2022 revision): support for efficient vehicle operation"
     # The legal calendar is Beijing time (UTC+08:00): days, months and years are counted in it.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 
 /// The `h2fleet` command: subcommands only.
 struct H2fleet: ParsableCommand {
@@ -8,13 +9,13 @@ struct H2fleet: ParsableCommand {
         discussion: """
             h2fleet reads fuel-cell vehicle telemetry archives (CSV, optionally zstd-compressed), \
             measures each vehicle's distance driven on hydrogen in a year, and computes each \
-            operator's subsidy under a policy, exact to the fen. The rules are in SPEC.md \
+            operator's subsidy under a policy, exact to the fen. The rules are in docs/SPEC.md \
             (rules version h2-mileage/2).
 
             Exit status: 0 success; 2 bad usage, bad policy, bad registry or unwritable outputs; \
             3 finished, but at least one input failed (reports still written, failures named).
             """,
-        version: "0.1.0",
+        version: "h2fleet \(engineVersion), rules \(rulesVersion) (docs/SPEC.md)",
         subcommands: [SubsidyCommand.self, CheckCommand.self, ExplainCommand.self]
     )
 }
