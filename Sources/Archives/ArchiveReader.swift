@@ -1,5 +1,3 @@
-import Crypto
-
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -86,7 +84,7 @@ public struct ArchiveReader: ~Copyable {
             return (nil, ArchiveError(.unreadable, "cannot open: \(systemError(errno))", path: file.path))
         }
         defer { close(descriptor) }
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         var total: Int64 = 0
         var failure: ArchiveError?
         decompressor.reset()
@@ -114,9 +112,9 @@ public struct ArchiveReader: ~Copyable {
                 let size = decompressor.decompressWhole(
                     bytes, into: &wholeOutput, limit: ArchiveReader.wholeContentLimit)
             {
-                hasher.update(bufferPointer: bytes)
+                hasher.update(bytes)
                 if size > 0 { sink.consume(UnsafeRawBufferPointer(rebasing: wholeOutput[0..<size])) }
-                return (StoredFile(bytes: Int64(count), sha256: hexString(hasher.finalize())), nil)
+                return (StoredFile(bytes: Int64(count), sha256: hasher.finalizeHex()), nil)
             }
             take(bytes, of: file, hasher: &hasher, total: &total, failure: &failure, into: &sink)
         }
@@ -131,16 +129,16 @@ public struct ArchiveReader: ~Copyable {
         if failure == nil && file.isCompressed && !decompressor.atFrameBoundary {
             failure = ArchiveError(.truncated, "zstd stream is truncated (ends inside a frame)", path: file.path)
         }
-        return (StoredFile(bytes: total, sha256: hexString(hasher.finalize())), failure)
+        return (StoredFile(bytes: total, sha256: hasher.finalizeHex()), failure)
     }
 
     /// Takes the next bytes of `file` as stored: checksums and counts them and, until something
     /// fails, hands their content to `sink`.
     private mutating func take(
-        _ chunk: UnsafeRawBufferPointer, of file: InputFile, hasher: inout SHA256, total: inout Int64,
+        _ chunk: UnsafeRawBufferPointer, of file: InputFile, hasher: inout SHA256Hasher, total: inout Int64,
         failure: inout ArchiveError?, into sink: inout some ByteSink
     ) {
-        hasher.update(bufferPointer: chunk)
+        hasher.update(chunk)
         total += Int64(chunk.count)
         if failure != nil { return }
         guard file.isCompressed else {
@@ -161,21 +159,6 @@ public struct ArchiveReader: ~Copyable {
             failure = ArchiveError(error.code, error.message, path: file.path)
         }
     }
-}
-
-/// Lower-case hex SHA-256 of `bytes` (used for the policy's checksum).
-public func sha256Hex(_ bytes: [UInt8]) -> String {
-    hexString(SHA256.hash(data: bytes))
-}
-
-private func hexString(_ digest: some Sequence<UInt8>) -> String {
-    let hex = Array("0123456789abcdef".utf8)
-    var text: [UInt8] = []
-    for byte in digest {
-        text.append(hex[Int(byte >> 4)])
-        text.append(hex[Int(byte & 15)])
-    }
-    return String(decoding: text, as: UTF8.self)
 }
 
 /// Reads what is there, up to the size of `buffer`, again when interrupted; `nil` on an error
