@@ -27,16 +27,22 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
-        // SHA-256 from OpenSSL's libcrypto (EVP interface); imported only by `Archives`.
+        // gzip (zlib).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // SHA-256 from OpenSSL's libcrypto (EVP interface).
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        // Stage 1: input files → decompressed bytes (directory walk, zstd streaming, SHA-256).
+        // Stage 1: input files → decompressed bytes (directory walk, zstd and gzip streaming, SHA-256).
         .target(
             name: "Archives",
-            dependencies: ["CZstd", "COpenSSL"],
+            dependencies: ["CZstd", "CZlib", "COpenSSL"],
             swiftSettings: strict
         ),
         // Stage 2: bytes → frames (CSV decoder, timestamps, decimals, rejections).

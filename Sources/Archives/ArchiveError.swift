@@ -11,9 +11,9 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable, Equatable 
         public static let notFound = Code(name: "not_found")
         /// The file could not be opened or read (permission, I/O error, broken link).
         public static let unreadable = Code(name: "unreadable")
-        /// The bytes are not a valid zstd stream (corrupt, bad checksum, not zstd).
+        /// The bytes are not a valid zstd or gzip stream (corrupt, bad checksum, not that format).
         public static let corrupt = Code(name: "corrupt")
-        /// The zstd stream ends in the middle of a frame.
+        /// The zstd or gzip stream ends in the middle of a frame or member.
         public static let truncated = Code(name: "truncated")
         /// The content cannot be decoded as its format requires (e.g. CSV header problems).
         public static let badContent = Code(name: "bad_content")

@@ -28,12 +28,14 @@ public struct StoredFile: Sendable, Equatable {
     public var sha256: String
 }
 
-/// Streams files from disk through zstd into a `ByteSink`, never holding a whole file.
+/// Streams files from disk through zstd or gzip (by name, SPEC 2.2) into a `ByteSink`, never
+/// holding a whole file.
 ///
-/// One reader per worker thread; it owns its decompression context and buffers and is not
+/// One reader per worker thread; it owns its decompression contexts and buffers and is not
 /// `Sendable`.
 public struct ArchiveReader: ~Copyable {
-    private var decompressor = ZstdDecompressor()
+    private var zstd = ZstdDecompressor()
+    private var gzip = GzipDecompressor()
     private let inputBuffer: UnsafeMutableRawBufferPointer
     private let outputBuffer: UnsafeMutableRawBufferPointer
     /// A whole small archive, and its whole content (see `read`); they grow to the largest seen.
@@ -67,7 +69,7 @@ public struct ArchiveReader: ~Copyable {
     /// When the content turns out to be corrupt or truncated, the rest of the file is still read
     /// (not decoded) so that its size and checksum are those of the whole file as stored.
     ///
-    /// An archive of at most `wholeFileLimit` bytes (8 MiB by default) whose content states its size (up to
+    /// A zstd archive of at most `wholeFileLimit` bytes (8 MiB by default) whose content states its size (up to
     /// `wholeContentLimit`) is read whole and decompressed in one call, then handed over in one
     /// piece; anything else streams through fixed buffers, so memory stays bounded.
     /// - Returns: what is known of the file as stored (`nil` when it could not be read to the
@@ -87,9 +89,13 @@ public struct ArchiveReader: ~Copyable {
         var hasher = SHA256Hasher()
         var total: Int64 = 0
         var failure: ArchiveError?
-        decompressor.reset()
+        switch file.compression {
+        case .none: break
+        case .zstd: zstd.reset()
+        case .gzip: gzip.reset()
+        }
         var status = stat()
-        if file.isCompressed, fstat(descriptor, &status) == 0, status.st_size > 0,
+        if file.compression == .zstd, fstat(descriptor, &status) == 0, status.st_size > 0,
             status.st_size <= wholeFileLimit
         {
             // Read one byte more than the size, to see the end even if the file grew.
@@ -109,7 +115,7 @@ public struct ArchiveReader: ~Copyable {
             }
             let bytes = UnsafeRawBufferPointer(rebasing: wholeInput[0..<count])
             if count < capacity,
-                let size = decompressor.decompressWhole(
+                let size = zstd.decompressWhole(
                     bytes, into: &wholeOutput, limit: ArchiveReader.wholeContentLimit)
             {
                 hasher.update(bytes)
@@ -126,8 +132,21 @@ public struct ArchiveReader: ~Copyable {
             let chunk = UnsafeRawBufferPointer(rebasing: inputBuffer[0..<count])
             take(chunk, of: file, hasher: &hasher, total: &total, failure: &failure, into: &sink)
         }
-        if failure == nil && file.isCompressed && !decompressor.atFrameBoundary {
-            failure = ArchiveError(.truncated, "zstd stream is truncated (ends inside a frame)", path: file.path)
+        if failure == nil {
+            switch file.compression {
+            case .none:
+                break
+            case .zstd:
+                if !zstd.atFrameBoundary {
+                    failure = ArchiveError(
+                        .truncated, "zstd stream is truncated (ends inside a frame)", path: file.path)
+                }
+            case .gzip:
+                if !gzip.atMemberBoundary {
+                    failure = ArchiveError(
+                        .truncated, "gzip stream is truncated (ends inside a member)", path: file.path)
+                }
+            }
         }
         return (StoredFile(bytes: total, sha256: hasher.finalizeHex()), failure)
     }
@@ -141,7 +160,7 @@ public struct ArchiveReader: ~Copyable {
         hasher.update(chunk)
         total += Int64(chunk.count)
         if failure != nil { return }
-        guard file.isCompressed else {
+        if file.compression == .none {
             sink.consume(chunk)
             return
         }
@@ -149,10 +168,13 @@ public struct ArchiveReader: ~Copyable {
         do {
             while true {
                 let output = sink.room() ?? outputBuffer
-                let written = try decompressor.decompress(chunk, from: &position, into: output)
+                let written =
+                    file.compression == .zstd
+                    ? try zstd.decompress(chunk, from: &position, into: output)
+                    : try gzip.decompress(chunk, from: &position, into: output)
                 if written > 0 { sink.consume(UnsafeRawBufferPointer(rebasing: output[0..<written])) }
                 // Done with this input once it is consumed and the output was not filled (a full
-                // output may mean libzstd holds more).
+                // output may mean the library holds more).
                 if position == chunk.count && written < output.count { break }
             }
         } catch {

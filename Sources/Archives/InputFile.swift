@@ -11,14 +11,26 @@ public enum InputFormat: String, Sendable, Hashable {
     public var reportName: String { self == .csv ? "csv" : "gbt32960" }
 }
 
+/// How the bytes of a file are stored, picked by its name (SPEC 2.2).
+public enum Compression: Sendable, Hashable {
+    /// The bytes are read as they are.
+    case none
+    /// A zstd stream of one or more frames (`.zst`).
+    case zstd
+    /// A gzip stream of one or more members (`.gz`).
+    case gzip
+}
+
 /// One file to read: where it is on disk, how it is named in reports, how to decode it.
 public struct InputFile: Sendable, Hashable {
     /// The path as reported: the argument as given, joined with `/` to the path below it.
     public var path: String
     /// The path to open.
     public var fileSystemPath: String
-    /// Whether the bytes are a zstd stream (the name ends in `.zst`).
-    public var isCompressed: Bool
+    /// How the bytes are compressed (the name ends in `.zst` or `.gz`).
+    public var compression: Compression
+    /// Whether the bytes are compressed at all.
+    public var isCompressed: Bool { compression != .none }
     /// The format of the (decompressed) bytes.
     public var format: InputFormat
     /// Why the file cannot be read, when that is known before opening it (e.g. a directory
@@ -30,8 +42,15 @@ public struct InputFile: Sendable, Hashable {
         self.path = path
         self.fileSystemPath = fileSystemPath
         var name = Substring(fileSystemPath.split(separator: "/").last ?? "")
-        isCompressed = name.hasSuffix(".zst")
-        if isCompressed { name = name.dropLast(4) }
+        if name.hasSuffix(".zst") {
+            compression = .zstd
+            name = name.dropLast(4)
+        } else if name.hasSuffix(".gz") {
+            compression = .gzip
+            name = name.dropLast(3)
+        } else {
+            compression = .none
+        }
         if name.hasSuffix(".gbt32960.hex") {
             format = .gbt32960Hex
         } else if name.hasSuffix(".gbt32960") {
@@ -45,7 +64,11 @@ public struct InputFile: Sendable, Hashable {
     public static func isTelemetryName(_ name: String) -> Bool {
         if name.hasPrefix(".") { return false }
         var base = Substring(name)
-        if base.hasSuffix(".zst") { base = base.dropLast(4) }
+        if base.hasSuffix(".zst") {
+            base = base.dropLast(4)
+        } else if base.hasSuffix(".gz") {
+            base = base.dropLast(3)
+        }
         return base.hasSuffix(".csv") || base.hasSuffix(".gbt32960") || base.hasSuffix(".gbt32960.hex")
     }
 }

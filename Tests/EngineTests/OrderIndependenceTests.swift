@@ -322,6 +322,8 @@ struct ArchiveTests {
             folder.write("a.csv.zst", bytes: compressed), folder.write("b.csv", bytes: content),
             folder.write("c.csv.zst", bytes: Array(compressed.prefix(compressed.count * 2 / 3))),
             folder.write("d.csv.zst", bytes: []),
+            folder.write("e.csv.gz", bytes: try gzipCompress(content)),
+            folder.write("f.csv.gz", bytes: try gzipCompress(Array(content[..<1000])) + gzipCompress(content)),
         ]
         for path in paths {
             let file = InputFile(path: path, fileSystemPath: path)
