@@ -78,8 +78,9 @@ public struct ArchiveReader: ~Copyable {
     public mutating func read(_ file: InputFile, into sink: inout some ByteSink) -> (
         stored: StoredFile?, error: ArchiveError?
     ) {
-        if let problem = file.problem {
-            return (nil, ArchiveError(.unreadable, problem, path: file.path))
+        if var problem = file.problem {
+            problem.path = file.path
+            return (nil, problem)
         }
         let descriptor = open(file.fileSystemPath, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
