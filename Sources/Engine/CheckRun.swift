@@ -42,7 +42,8 @@ public enum CheckRun {
         -> CheckReport
     {
         let (policy, _) = try SubsidyRun.loadPolicy(policyPath)
-        let files = try SubsidyRun.discover(inputs)
+        let discovered = try SubsidyRun.discover(inputs)
+        let files = discovered.files
         let budget = settings.framesHeld
         let held = Atomic<Int>(0)
         var decoded = SubsidyRun.forEachFile(files.indices, threads: settings.threads) { () -> Void in
@@ -100,8 +101,10 @@ public enum CheckRun {
             }
             fileChecks.append(check)
         }
-        return CheckReport(
+        var report = CheckReport(
             policyId: policy.id, timezoneOffset: policy.timezoneOffset, limits: policy.limits,
             files: fileChecks, vehicles: vehicles.sorted { $0.vin < $1.vin })
+        report.skipped = discovered.skipped
+        return report
     }
 }

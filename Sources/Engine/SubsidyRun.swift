@@ -73,9 +73,11 @@ public enum SubsidyRun {
         let settings = RunSettings(
             threads: request.threads, memoryLimit: request.memoryLimit, spillDirectory: request.spillDirectory,
             progress: request.progress)
-        return compute(
+        var report = compute(
             files: prepared.files, policy: prepared.policy, policySHA256: prepared.policySHA256,
             registry: prepared.registry, year: request.year, settings: settings)
+        report.skipped = prepared.inputs.skipped
+        return report
     }
 
     /// What a run needs before any telemetry is read.
@@ -83,7 +85,9 @@ public enum SubsidyRun {
         var policy: Policy
         var policySHA256: String
         var registry: Registry
-        var files: [InputFile]
+        /// The files to read, those skipped, the directories with nothing to read.
+        var inputs: DiscoveredInputs
+        var files: [InputFile] { inputs.files }
     }
 
     /// Loads the policy and registry, checks the year and discovers the input files.
@@ -104,7 +108,7 @@ public enum SubsidyRun {
             throw RunError("bad registry: \(error)")
         }
         return Prepared(
-            policy: policy, policySHA256: policySHA, registry: registry, files: try discover(request.inputs))
+            policy: policy, policySHA256: policySHA, registry: registry, inputs: try discover(request.inputs))
     }
 
     /// Reads `path` (or the built-in text) and validates it as a policy.
@@ -165,10 +169,10 @@ public enum SubsidyRun {
             rejections: ok ? result.rejections : RejectionTally(), skippedByCommand: ok ? result.skippedByCommand : [:])
     }
 
-    /// The files named by `inputs` (SPEC 2.2); a missing input is bad usage.
-    static func discover(_ inputs: [String]) throws(RunError) -> [InputFile] {
+    /// The files named by `inputs` and those skipped (SPEC 2.2); a missing input is bad usage.
+    static func discover(_ inputs: [String]) throws(RunError) -> DiscoveredInputs {
         do {
-            return try InputDiscovery.files(for: inputs)
+            return try InputDiscovery.discover(inputs)
         } catch {
             throw RunError(error.message)
         }

@@ -1,3 +1,4 @@
+import Archives
 import Figures
 import Frames
 import Timelines
@@ -131,6 +132,8 @@ public struct CheckReport: Sendable {
     public var limits: TelemetryLimits
     /// Every input file, sorted by path.
     public var files: [FileCheck]
+    /// Files found in directories and not read, sorted by path (SPEC 2.2).
+    public var skipped: [SkippedFile] = []
     /// Every vehicle with frames, sorted by VIN.
     public var vehicles: [VehicleCheck]
 
