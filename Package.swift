@@ -18,20 +18,31 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
-        // The one door to C: only `Archives` imports it.
+        // The doors to C: only `Archives` imports them.
         .systemLibrary(
             name: "CZstd",
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
-        // Stage 1: input files → decompressed bytes (directory walk, zstd streaming, SHA-256).
+        // gzip (zlib).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // SHA-256 from OpenSSL's libcrypto (EVP interface).
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Stage 1: input files → decompressed bytes (directory walk, zstd and gzip streaming, SHA-256).
         .target(
             name: "Archives",
-            dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CZstd", "CZlib", "COpenSSL"],
             swiftSettings: strict
         ),
         // Stage 2: bytes → frames (CSV decoder, timestamps, decimals, rejections).
@@ -66,6 +77,11 @@ let package = Package(
         // The synthetic-fleet generator for benchmarks, tests and demos (tools/fleetgen).
         .executableTarget(name: "fleetgen", dependencies: ["Frames"], path: "tools/fleetgen", swiftSettings: strict),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(
+            name: "ArchivesTests",
+            dependencies: ["Archives", "TestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "FramesTests",
             dependencies: ["Frames", "TestSupport"],

@@ -1,7 +1,7 @@
 /// Why an input could not be found, read or decompressed.
 ///
 /// The `message` says what failed in words a regulator can act on; `path` names the input.
-public struct ArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct ArchiveError: Error, CustomStringConvertible, Sendable, Hashable {
     /// A kind of archive failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
@@ -11,10 +11,12 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable, Equatable 
         public static let notFound = Code(name: "not_found")
         /// The file could not be opened or read (permission, I/O error, broken link).
         public static let unreadable = Code(name: "unreadable")
-        /// The bytes are not a valid zstd stream (corrupt, bad checksum, not zstd).
+        /// The bytes are not a valid zstd or gzip stream (corrupt, bad checksum, not that format).
         public static let corrupt = Code(name: "corrupt")
-        /// The zstd stream ends in the middle of a frame.
+        /// The zstd or gzip stream ends in the middle of a frame or member.
         public static let truncated = Code(name: "truncated")
+        /// The file is an archive of a kind h2fleet does not read (`.zip`, `.xz`, …; SPEC 2.2).
+        public static let unsupportedCompression = Code(name: "unsupported_compression")
         /// The content cannot be decoded as its format requires (e.g. CSV header problems).
         public static let badContent = Code(name: "bad_content")
     }

@@ -1,5 +1,3 @@
-import Crypto
-
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -30,12 +28,14 @@ public struct StoredFile: Sendable, Equatable {
     public var sha256: String
 }
 
-/// Streams files from disk through zstd into a `ByteSink`, never holding a whole file.
+/// Streams files from disk through zstd or gzip (by name, SPEC 2.2) into a `ByteSink`, never
+/// holding a whole file.
 ///
-/// One reader per worker thread; it owns its decompression context and buffers and is not
+/// One reader per worker thread; it owns its decompression contexts and buffers and is not
 /// `Sendable`.
 public struct ArchiveReader: ~Copyable {
-    private var decompressor = ZstdDecompressor()
+    private var zstd = ZstdDecompressor()
+    private var gzip = GzipDecompressor()
     private let inputBuffer: UnsafeMutableRawBufferPointer
     private let outputBuffer: UnsafeMutableRawBufferPointer
     /// A whole small archive, and its whole content (see `read`); they grow to the largest seen.
@@ -69,7 +69,7 @@ public struct ArchiveReader: ~Copyable {
     /// When the content turns out to be corrupt or truncated, the rest of the file is still read
     /// (not decoded) so that its size and checksum are those of the whole file as stored.
     ///
-    /// An archive of at most `wholeFileLimit` bytes (8 MiB by default) whose content states its size (up to
+    /// A zstd archive of at most `wholeFileLimit` bytes (8 MiB by default) whose content states its size (up to
     /// `wholeContentLimit`) is read whole and decompressed in one call, then handed over in one
     /// piece; anything else streams through fixed buffers, so memory stays bounded.
     /// - Returns: what is known of the file as stored (`nil` when it could not be read to the
@@ -78,20 +78,25 @@ public struct ArchiveReader: ~Copyable {
     public mutating func read(_ file: InputFile, into sink: inout some ByteSink) -> (
         stored: StoredFile?, error: ArchiveError?
     ) {
-        if let problem = file.problem {
-            return (nil, ArchiveError(.unreadable, problem, path: file.path))
+        if var problem = file.problem {
+            problem.path = file.path
+            return (nil, problem)
         }
         let descriptor = open(file.fileSystemPath, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             return (nil, ArchiveError(.unreadable, "cannot open: \(systemError(errno))", path: file.path))
         }
         defer { close(descriptor) }
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         var total: Int64 = 0
         var failure: ArchiveError?
-        decompressor.reset()
+        switch file.compression {
+        case .none: break
+        case .zstd: zstd.reset()
+        case .gzip: gzip.reset()
+        }
         var status = stat()
-        if file.isCompressed, fstat(descriptor, &status) == 0, status.st_size > 0,
+        if file.compression == .zstd, fstat(descriptor, &status) == 0, status.st_size > 0,
             status.st_size <= wholeFileLimit
         {
             // Read one byte more than the size, to see the end even if the file grew.
@@ -111,12 +116,12 @@ public struct ArchiveReader: ~Copyable {
             }
             let bytes = UnsafeRawBufferPointer(rebasing: wholeInput[0..<count])
             if count < capacity,
-                let size = decompressor.decompressWhole(
+                let size = zstd.decompressWhole(
                     bytes, into: &wholeOutput, limit: ArchiveReader.wholeContentLimit)
             {
-                hasher.update(bufferPointer: bytes)
+                hasher.update(bytes)
                 if size > 0 { sink.consume(UnsafeRawBufferPointer(rebasing: wholeOutput[0..<size])) }
-                return (StoredFile(bytes: Int64(count), sha256: hexString(hasher.finalize())), nil)
+                return (StoredFile(bytes: Int64(count), sha256: hasher.finalizeHex()), nil)
             }
             take(bytes, of: file, hasher: &hasher, total: &total, failure: &failure, into: &sink)
         }
@@ -128,22 +133,35 @@ public struct ArchiveReader: ~Copyable {
             let chunk = UnsafeRawBufferPointer(rebasing: inputBuffer[0..<count])
             take(chunk, of: file, hasher: &hasher, total: &total, failure: &failure, into: &sink)
         }
-        if failure == nil && file.isCompressed && !decompressor.atFrameBoundary {
-            failure = ArchiveError(.truncated, "zstd stream is truncated (ends inside a frame)", path: file.path)
+        if failure == nil {
+            switch file.compression {
+            case .none:
+                break
+            case .zstd:
+                if !zstd.atFrameBoundary {
+                    failure = ArchiveError(
+                        .truncated, "zstd stream is truncated (ends inside a frame)", path: file.path)
+                }
+            case .gzip:
+                if !gzip.atMemberBoundary {
+                    failure = ArchiveError(
+                        .truncated, "gzip stream is truncated (ends inside a member)", path: file.path)
+                }
+            }
         }
-        return (StoredFile(bytes: total, sha256: hexString(hasher.finalize())), failure)
+        return (StoredFile(bytes: total, sha256: hasher.finalizeHex()), failure)
     }
 
     /// Takes the next bytes of `file` as stored: checksums and counts them and, until something
     /// fails, hands their content to `sink`.
     private mutating func take(
-        _ chunk: UnsafeRawBufferPointer, of file: InputFile, hasher: inout SHA256, total: inout Int64,
+        _ chunk: UnsafeRawBufferPointer, of file: InputFile, hasher: inout SHA256Hasher, total: inout Int64,
         failure: inout ArchiveError?, into sink: inout some ByteSink
     ) {
-        hasher.update(bufferPointer: chunk)
+        hasher.update(chunk)
         total += Int64(chunk.count)
         if failure != nil { return }
-        guard file.isCompressed else {
+        if file.compression == .none {
             sink.consume(chunk)
             return
         }
@@ -151,31 +169,19 @@ public struct ArchiveReader: ~Copyable {
         do {
             while true {
                 let output = sink.room() ?? outputBuffer
-                let written = try decompressor.decompress(chunk, from: &position, into: output)
+                let written =
+                    file.compression == .zstd
+                    ? try zstd.decompress(chunk, from: &position, into: output)
+                    : try gzip.decompress(chunk, from: &position, into: output)
                 if written > 0 { sink.consume(UnsafeRawBufferPointer(rebasing: output[0..<written])) }
                 // Done with this input once it is consumed and the output was not filled (a full
-                // output may mean libzstd holds more).
+                // output may mean the library holds more).
                 if position == chunk.count && written < output.count { break }
             }
         } catch {
             failure = ArchiveError(error.code, error.message, path: file.path)
         }
     }
-}
-
-/// Lower-case hex SHA-256 of `bytes` (used for the policy's checksum).
-public func sha256Hex(_ bytes: [UInt8]) -> String {
-    hexString(SHA256.hash(data: bytes))
-}
-
-private func hexString(_ digest: some Sequence<UInt8>) -> String {
-    let hex = Array("0123456789abcdef".utf8)
-    var text: [UInt8] = []
-    for byte in digest {
-        text.append(hex[Int(byte >> 4)])
-        text.append(hex[Int(byte & 15)])
-    }
-    return String(decoding: text, as: UTF8.self)
 }
 
 /// Reads what is there, up to the size of `buffer`, again when interrupted; `nil` on an error

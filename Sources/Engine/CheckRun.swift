@@ -42,7 +42,8 @@ public enum CheckRun {
         -> CheckReport
     {
         let (policy, _) = try SubsidyRun.loadPolicy(policyPath)
-        let files = try SubsidyRun.discover(inputs)
+        let discovered = try SubsidyRun.discover(inputs)
+        let files = discovered.files
         let budget = settings.framesHeld
         let held = Atomic<Int>(0)
         var decoded = SubsidyRun.forEachFile(files.indices, threads: settings.threads) { () -> Void in
@@ -103,11 +104,12 @@ public enum CheckRun {
         var report = CheckReport(
             policyId: policy.id, timezoneOffset: policy.timezoneOffset, limits: policy.limits,
             files: fileChecks, vehicles: vehicles.sorted { $0.vin < $1.vin })
+        report.skipped = discovered.skipped
         let entries = fileChecks.map(\.entry)
         report.warnings = ReportWarning.sorted(
             ReportWarning.aboutInputs(
-                files: entries.map { ($0.path, $0.frames, $0.rejections, $0.error != nil) }, skipped: [],
-                emptyDirectories: [])
+                files: entries.map { ($0.path, $0.frames, $0.rejections, $0.error != nil) },
+                skipped: discovered.skipped.map(\.path), emptyDirectories: discovered.emptyDirectories)
                 + ReportWarning.duplicateFiles(entries.map { ($0.path, $0.sha256, $0.bytes) }))
         return report
     }

@@ -77,8 +77,10 @@ public enum SubsidyRun {
             files: prepared.files, policy: prepared.policy, policySHA256: prepared.policySHA256,
             registry: prepared.registry, year: request.year, settings: settings)
         report.registry = prepared.registrySource
+        report.skipped = prepared.inputs.skipped
         report.warnings = ReportWarning.collect(
-            report, builtInPolicy: request.policyPath == nil)
+            report, builtInPolicy: request.policyPath == nil, skipped: prepared.inputs.skipped.map(\.path),
+            emptyDirectories: prepared.inputs.emptyDirectories)
         return report
     }
 
@@ -88,7 +90,9 @@ public enum SubsidyRun {
         var policySHA256: String
         var registry: Registry
         var registrySource: RegistrySource
-        var files: [InputFile]
+        /// The files to read, those skipped, the directories with nothing to read.
+        var inputs: DiscoveredInputs
+        var files: [InputFile] { inputs.files }
     }
 
     /// Loads the policy and registry, checks the year and discovers the input files.
@@ -112,7 +116,7 @@ public enum SubsidyRun {
             path: request.registryPath, sha256: sha256Hex(registryBytes), vehicles: registry.vehicles.count)
         return Prepared(
             policy: policy, policySHA256: policySHA, registry: registry, registrySource: source,
-            files: try discover(request.inputs))
+            inputs: try discover(request.inputs))
     }
 
     /// Reads `path` (or the built-in text) and validates it as a policy.
@@ -175,10 +179,10 @@ public enum SubsidyRun {
             rejections: ok ? result.rejections : RejectionTally(), skippedByCommand: ok ? result.skippedByCommand : [:])
     }
 
-    /// The files named by `inputs` (SPEC 2.2); a missing input is bad usage.
-    static func discover(_ inputs: [String]) throws(RunError) -> [InputFile] {
+    /// The files named by `inputs` and those skipped (SPEC 2.2); a missing input is bad usage.
+    static func discover(_ inputs: [String]) throws(RunError) -> DiscoveredInputs {
         do {
-            return try InputDiscovery.files(for: inputs)
+            return try InputDiscovery.discover(inputs)
         } catch {
             throw RunError(error.message)
         }

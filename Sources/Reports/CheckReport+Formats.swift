@@ -1,3 +1,4 @@
+import Archives
 import Frames
 
 extension CheckReport {
@@ -41,6 +42,16 @@ extension CheckReport {
                     out += ": \(TerminalText.escaped(String(first.text.prefix(80))))"
                 }
                 out += "\n"
+            }
+        }
+        if !skipped.isEmpty {
+            out += "\nSkipped: \(skipped.count) file\(skipped.count == 1 ? "" : "s") not read\n"
+            for file in skipped {
+                let why =
+                    file.reason == .unsupportedCompression
+                    ? "compressed in a way h2fleet does not read (it reads zstd and gzip): extract or decompress it"
+                    : "not a telemetry name (.csv, .gbt32960 or .gbt32960.hex, optionally .zst or .gz)"
+                out += "  skipped \(TerminalText.escaped(file.path)): \(why)\n"
             }
         }
         out += "\nVehicles: \(vehicles.count)\n"
@@ -132,8 +143,8 @@ extension CheckReport {
         }
         return JSONValue.object([
             ("schema", .string("h2fleet.check/1")), ("policy", .string(policyId)),
-            ("files", .array(fileValues)), ("vehicles", .array(vehicleValues)),
-            ("warnings", .array(warnings.map(\.json))),
+            ("files", .array(fileValues)), ("skipped", .array(skipped.map(\.json))),
+            ("vehicles", .array(vehicleValues)), ("warnings", .array(warnings.map(\.json))),
         ]).rendered()
     }
 }

@@ -1,3 +1,4 @@
+import Archives
 import Figures
 import Frames
 import Timelines
@@ -140,6 +141,8 @@ public struct CheckReport: Sendable {
     public var limits: TelemetryLimits
     /// Every input file, sorted by path.
     public var files: [FileCheck]
+    /// Files found in directories and not read, sorted by path (SPEC 2.2).
+    public var skipped: [SkippedFile] = []
     /// Every vehicle with frames, sorted by VIN.
     public var vehicles: [VehicleCheck]
     /// What the operator should not miss about the files as a whole, sorted by code, then path.

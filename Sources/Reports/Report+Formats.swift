@@ -48,6 +48,7 @@ extension Report {
                 "inputs",
                 .object([
                     ("files", .array(files)),
+                    ("skipped", .array(skipped.map(\.json))),
                     ("frames", .int(frames)),
                     ("rejected_rows", .int(allRejections.total)),
                     ("rejections_by_reason", .object(byReason)),

@@ -16,6 +16,7 @@ extension Report {
         for file in failed {
             out += "  FAILED \(TerminalText.escaped(file.path)): \(TerminalText.escaped(file.error ?? ""))\n"
         }
+        if !skipped.isEmpty { out += "  \(SkippedFiles.summary(skipped))\n" }
         let reasons = RejectionReasonSummary.describe(allRejections)
         if !reasons.isEmpty { out += "  rejected rows: \(reasons)\n" }
         out += "\n"

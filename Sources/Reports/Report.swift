@@ -1,3 +1,4 @@
+import Archives
 import Frames
 import Subsidy
 
@@ -69,6 +70,8 @@ public struct Report: Sendable {
     public var timezoneOffset: Int
     /// Input files, sorted by path.
     public var files: [FileEntry]
+    /// Files found in directories and not read, sorted by path (SPEC 7.1 `inputs.skipped`).
+    public var skipped: [SkippedFile] = []
     /// Exact duplicates over all frames of the files that did not fail.
     public var exactDuplicates: Int
     /// Conflicting duplicates over the same frames.

@@ -7,7 +7,7 @@ struct H2fleet: ParsableCommand {
         commandName: "h2fleet",
         abstract: "Hydrogen fuel-cell vehicle telemetry → hydrogen mileage → operator subsidies.",
         discussion: """
-            h2fleet reads fuel-cell vehicle telemetry archives (CSV, optionally zstd-compressed), \
+            h2fleet reads fuel-cell vehicle telemetry archives (CSV, optionally zstd- or gzip-compressed), \
             measures each vehicle's distance driven on hydrogen in a year, and computes each \
             operator's subsidy under a policy, exact to the fen. The rules are in docs/SPEC.md \
             (rules version h2-mileage/2).

@@ -11,10 +11,12 @@ struct SubsidyCommand: ParsableCommand {
         abstract: "Compute each vehicle's hydrogen mileage and each operator's subsidy for a year.",
         discussion: """
             INPUT is a telemetry file or a directory. Directories are searched recursively \
-            for *.csv, *.gbt32960 and *.gbt32960.hex files, each optionally ending in .zst \
-            (names starting with '.' are skipped; links to directories are not followed); a \
-            file named directly is read whatever its name. .zst files are decompressed as \
-            they are read. CSV telemetry has the columns vin, ts, odometer_km, fc_current_a.
+            for *.csv, *.gbt32960 and *.gbt32960.hex files, each optionally ending in .zst or \
+            .gz, in any letter case (names starting with '.' are passed over; links to \
+            directories are not followed); other files found there are listed as skipped in \
+            report.json. A file named directly is read whatever its name, except archives such \
+            as .zip, .7z, .rar, .tar or .xz, which fail. .zst and .gz files are decompressed \
+            as they are read. CSV telemetry has the columns vin, ts, odometer_km, fc_current_a.
 
             The registry is a CSV with columns vin, operator, class (optional: plate, \
             operator_name); class is one of the policy's classes (heavy_truck, light_truck, \

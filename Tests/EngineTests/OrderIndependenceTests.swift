@@ -322,6 +322,8 @@ struct ArchiveTests {
             folder.write("a.csv.zst", bytes: compressed), folder.write("b.csv", bytes: content),
             folder.write("c.csv.zst", bytes: Array(compressed.prefix(compressed.count * 2 / 3))),
             folder.write("d.csv.zst", bytes: []),
+            folder.write("e.csv.gz", bytes: try gzipCompress(content)),
+            folder.write("f.csv.gz", bytes: try gzipCompress(Array(content[..<1000])) + gzipCompress(content)),
         ]
         for path in paths {
             let file = InputFile(path: path, fileSystemPath: path)
@@ -382,12 +384,14 @@ struct ArchiveTests {
             atPath: folder.path("link.csv"), withDestinationPath: folder.path("b.csv"))
         let files = try InputDiscovery.files(for: [folder.url.path + "/", folder.path("x.txt"), folder.path("x.txt")])
         let root = folder.url.path
+        // Names in any case (h2-mileage/2): X.CSV is read, and sorts first.
         #expect(
             files.map(\.path) == [
-                root + "/a.csv.zst", root + "/b.csv", root + "/c.gbt32960", root + "/d.gbt32960.hex.zst",
+                root + "/X.CSV", root + "/a.csv.zst", root + "/b.csv", root + "/c.gbt32960",
+                root + "/d.gbt32960.hex.zst",
                 root + "/link.csv", root + "/sub/z.csv", root + "/x.txt",
             ])
-        #expect(files.map(\.format.reportName) == ["csv", "csv", "gbt32960", "gbt32960", "csv", "csv", "csv"])
+        #expect(files.map(\.format.reportName) == ["csv", "csv", "csv", "gbt32960", "gbt32960", "csv", "csv", "csv"])
         #expect(throws: ArchiveError.self) { try InputDiscovery.files(for: [folder.path("missing")]) }
     }
 }

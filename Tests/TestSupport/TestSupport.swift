@@ -117,3 +117,13 @@ public func zstdCompress(_ bytes: [UInt8], extraArguments: [String] = []) throws
     guard result.status == 0 else { throw CocoaError(.fileWriteUnknown) }
     return [UInt8](try Data(contentsOf: URL(fileURLWithPath: input + ".zst")))
 }
+
+/// Compresses `bytes` with the `gzip` command-line tool: one member (`cat a.gz b.gz` makes more).
+public func gzipCompress(_ bytes: [UInt8]) throws -> [UInt8] {
+    let folder = TemporaryFolder()
+    defer { folder.remove() }
+    let input = folder.write("in", bytes: bytes)
+    let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["gzip", "-q", "-n", "-f", input])
+    guard result.status == 0 else { throw CocoaError(.fileWriteUnknown) }
+    return [UInt8](try Data(contentsOf: URL(fileURLWithPath: input + ".gz")))
+}
