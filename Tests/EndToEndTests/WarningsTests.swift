@@ -70,6 +70,21 @@ struct WarningsTests {
         #expect(text.contains("every one of its 2 rows was rejected (the first, at 2: bad_ts)"))
     }
 
+    @Test("files skipped in a directory and a directory with no telemetry file are warned of")
+    func skippedAndEmpty() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        folder.write("t/notes.txt", "not telemetry")
+        folder.write("t/old.zip", "PK")
+        folder.write("none/readme.md", "nothing here")
+        let (result, warnings, text) = try subsidy(["--policy", "policy.toml", "telemetry", folder.path("t"), folder.path("none")])
+        #expect(result.status == 0)
+        #expect(warnings.map(\.0) == ["empty_directory", "empty_directory", "files_skipped", "partial_year"])
+        #expect(Set(warnings.compactMap(\.1)) == [folder.path("t"), folder.path("none")])
+        #expect(text.contains("3 files were not read"))
+        #expect(result.stderr.contains("warning: empty_directory \(folder.path("none")): "))
+    }
+
     @Test("control characters and backslashes from inputs are \\xNN and \\\\ in CSV and terminal text")
     func inertText() throws {
         let folder = TemporaryFolder()
