@@ -16,28 +16,30 @@ public protocol WalkSink {
 /// replays the first readings of the next piece into it, which gives exactly what walking the
 /// whole timeline gives.
 public struct IntervalWalker: Sendable, Equatable {
-    /// The interval whose final class waits for the raw class of the next one.
-    struct Pending: Sendable, Equatable {
-        var from: Reading
-        var to: Reading
-        var raw: IntervalClass
-    }
-
     /// The limits of the policy.
     public let limits: TelemetryLimits
-    /// The reading before `previous`: its left neighbour.
-    private var beforePrevious: Reading?
-    /// The latest reading; its verdict waits for the next one.
-    private var previous: Reading?
+    // The state is kept in plain fields with counts saying which are set (no optionals: this
+    // runs once per frame).
+    /// The reading before `previous`: its left neighbour (set when `seen >= 2`).
+    @usableFromInline var beforePrevious = Reading(ts: 0, odometer: 0, current: 0)
+    /// The latest reading, whose verdict waits for the next one (set when `seen >= 1`).
+    @usableFromInline var previous = Reading(ts: 0, odometer: 0, current: 0)
+    /// Readings taken so far, counted up to 2.
+    @usableFromInline var seen = 0
     /// Whether (`beforePrevious`, `previous`) is out of line.
-    private var previousOutOfLine = false
-    /// The latest reading judged not an outlier.
-    private var lastKept: Reading?
-    private var pending: Pending?
-    /// The raw class of the interval before `pending`.
-    private var beforePendingRaw: IntervalClass?
+    @usableFromInline var previousOutOfLine = false
+    /// The latest reading judged not an outlier (set when `kept >= 1`).
+    @usableFromInline var lastKept = Reading(ts: 0, odometer: 0, current: 0)
+    /// The interval from `pendingFrom` to `lastKept`, whose final class waits for the raw class
+    /// of the next one (set when `kept >= 2`).
+    @usableFromInline var pendingFrom = Reading(ts: 0, odometer: 0, current: 0)
+    @usableFromInline var pendingRaw = IntervalClass.hydrogen
+    /// Whether the interval before the pending one was a rollback.
+    @usableFromInline var rollbackBeforePending = false
     /// Readings judged not outliers so far.
-    public private(set) var keptCount = 0
+    @usableFromInline var kept = 0
+    /// Readings judged not outliers so far.
+    public var keptCount: Int { kept }
 
     /// A walker at the start of a timeline.
     public init(limits: TelemetryLimits) {
@@ -54,50 +56,55 @@ public struct IntervalWalker: Sendable, Equatable {
 
     /// Takes the next reading (strictly later than the last one): decides the verdict of the
     /// reading before it, now that both its neighbours are known.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func add(_ next: Reading, into sink: inout some WalkSink) {
         var nextOutOfLine = false
-        if let b = previous {
+        if seen > 0 {
+            let b = previous
             nextOutOfLine = IntervalWalker.outOfLine(b, next, limits)
             // Both pairs around `b` out of line while its neighbours agree: an outlier.
-            if previousOutOfLine && nextOutOfLine, let a = beforePrevious, !IntervalWalker.outOfLine(a, next, limits)
-            {
+            if previousOutOfLine && nextOutOfLine && !IntervalWalker.outOfLine(beforePrevious, next, limits) {
                 sink.outlier(b)
             } else {
                 keep(b, into: &sink)
             }
+            beforePrevious = b
         }
-        beforePrevious = previous
         previous = next
         previousOutOfLine = nextOutOfLine
+        seen = min(seen + 1, 2)
     }
 
     /// Ends the timeline: its last reading is never an outlier, and the last interval has no
     /// next one.
+    @inlinable
     public mutating func finish(into sink: inout some WalkSink) {
-        if let b = previous { keep(b, into: &sink) }
-        if let pending { settle(pending, next: nil, into: &sink) }
+        if seen > 0 { keep(previous, into: &sink) }
+        if kept >= 2 { settle(next: nil, into: &sink) }
         self = IntervalWalker(limits: limits)
     }
 
-    @inline(__always)
-    private mutating func keep(_ reading: Reading, into sink: inout some WalkSink) {
-        keptCount += 1
-        if let from = lastKept {
-            let raw = Timeline.classify(from, reading, limits)
-            if let pending { settle(pending, next: raw, into: &sink) }
-            beforePendingRaw = pending?.raw
-            pending = Pending(from: from, to: reading, raw: raw)
+    @inlinable @inline(__always)
+    mutating func keep(_ reading: Reading, into sink: inout some WalkSink) {
+        if kept > 0 {
+            let raw = Timeline.classify(lastKept, reading, limits)
+            if kept >= 2 {
+                settle(next: raw, into: &sink)
+                rollbackBeforePending = pendingRaw == .rollback
+            }
+            pendingFrom = lastKept
+            pendingRaw = raw
         }
         lastKept = reading
+        kept += 1
     }
 
     /// Gives the pending interval its final class: battery or hydrogen next to a rollback is
     /// suspect.
-    @inline(__always)
-    private func settle(_ interval: Pending, next: IntervalClass?, into sink: inout some WalkSink) {
-        var finalClass = interval.raw
-        if finalClass.isPowered && (beforePendingRaw == .rollback || next == .rollback) { finalClass = .suspect }
-        sink.interval(from: interval.from, to: interval.to, finalClass)
+    @inlinable @inline(__always)
+    func settle(next: IntervalClass?, into sink: inout some WalkSink) {
+        var finalClass = pendingRaw
+        if finalClass.isPowered && (rollbackBeforePending || next == .rollback) { finalClass = .suspect }
+        sink.interval(from: pendingFrom, to: lastKept, finalClass)
     }
 }
