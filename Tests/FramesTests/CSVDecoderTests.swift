@@ -108,13 +108,36 @@ struct CSVDecoderTests {
         arguments: [
             ("vin,ts,odometer_km\n", "fc_current_a"),
             ("vin,ts,odometer_km,fc_current_a,vin\n", "vin"),
-            ("VIN,ts,odometer_km,fc_current_a\n", "vin"),
+            ("VIN,ts,odometer_km,fc_current_a,vin\n", "'vin' more than once"),
+            ("vin,TS,odometer_km,fc_current_a,Ts\n", "'ts' more than once"),
+            ("Vin,Ts,Odometer_Km\n", "'fc_current_a'"),
+            ("vín,ts,odometer_km,fc_current_a\n", "'vin'"),  // only ASCII letters fold
             (String(repeating: "x", count: 4097) + "\n", "longer than 4096"),
         ])
     func headerFailures(_ headerLine: String, _ named: String) {
         let (decoder, frames) = decode(headerLine + good + "\n")
         #expect(frames.isEmpty)
         #expect(decoder.failure?.contains(named) == true, "\(decoder.failure ?? "no failure")")
+    }
+
+    // SPEC 2.1 (h2-mileage/2): header names are compared ignoring ASCII case.
+    @Test(
+        "header names in any ASCII case",
+        arguments: [
+            "VIN,TS,ODOMETER_KM,FC_CURRENT_A", "Vin,Ts,Odometer_Km,Fc_Current_A", " vIN ,\tts,odometer_KM,FC_current_a",
+            "NOTE,FC_Current_A,Odometer_km,TS,VIN",
+        ])
+    func headerCase(_ headerLine: String) {
+        let names = headerLine.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let values = ["vin": "LZYTEST0000000001", "ts": "1740787200", "odometer_km": "100.0", "fc_current_a": "50.0"]
+        let row = names.map { values[$0] ?? "x" }.joined(separator: ",")
+        let rows = String(repeating: row + "\n", count: 4)  // enough bytes for the fast path
+        for pieceSize in [1 << 20, 1] {
+            let (decoder, frames) = decode(headerLine + "\n" + rows, pieceSize: pieceSize)
+            #expect(decoder.failure == nil)
+            #expect(frames.count == 4)
+            #expect(frames.first == Frame(vin: Vin("LZYTEST0000000001")!, ts: 1_740_787_200, odometer: 1000, current: 500))
+        }
     }
 
     @Test("a file with no non-empty line holds no frames and is fine")
