@@ -1,6 +1,8 @@
 /// Parsers for the fields of a telemetry row (SPEC 2.1), working on bytes.
 public enum FieldParsers {
-    /// The largest epoch-seconds value accepted (9999-12-31T23:59:59Z).
+    /// The last second of year 9999 on a wall clock, in seconds from 1970-01-01T00:00:00 on the
+    /// same clock: a valid time (SPEC 2.1) is at most this in the policy's zone, so as an instant
+    /// at most `maxEpoch - offset` (see `isValid(_:localOffset:)`).
     public static let maxEpoch: Int64 = 253_402_300_799
 
     /// Parses `digits[.digits]` into tenths, rounding halves away from zero (SPEC 1).
@@ -47,17 +49,31 @@ public enum FieldParsers {
 
     /// Parses a timestamp (SPEC 2.1): epoch seconds, RFC 3339 with `Z` or an offset, or a local
     /// date-time taken in a zone `localOffset` seconds east of UTC.
-    /// - Returns: seconds since the epoch, or `nil` when the text is not one of those forms or
-    ///   names a time that does not exist.
+    /// - Returns: seconds since the epoch, or `nil` when the text is not one of those forms,
+    ///   names a time that does not exist, or is not valid (`isValid(_:localOffset:)`).
     public static func timestamp(_ bytes: UnsafeRawBufferPointer, localOffset: Int) -> Int64? {
-        if let epoch = epochSeconds(bytes) { return epoch }
-        guard bytes.count >= 19, let days = date(bytes) else { return nil }
-        return time(bytes, days: days, localOffset: localOffset)
+        let ts: Int64?
+        if let epoch = epochSeconds(bytes) {
+            ts = epoch
+        } else {
+            guard bytes.count >= 19, let days = date(bytes) else { return nil }
+            ts = time(bytes, days: days, localOffset: localOffset)
+        }
+        guard let ts, isValid(ts, localOffset: localOffset) else { return nil }
+        return ts
     }
 
-    /// Digits only, at most `maxEpoch`; `nil` when the text is not all digits (or empty).
+    /// Whether an instant is a valid telemetry time (SPEC 2.1): at or after
+    /// 1970-01-01T00:00:00Z, and in year 9999 or earlier in a zone `localOffset` seconds east
+    /// of UTC (the policy's zone).
+    @inlinable @inline(__always)
+    public static func isValid(_ ts: Int64, localOffset: Int) -> Bool {
+        ts >= 0 && ts <= maxEpoch &- Int64(localOffset)
+    }
+
+    /// Epoch seconds, 1 to 12 digits; `nil` when the text is not that.
     @inline(__always)
-    static func epochSeconds(_ bytes: UnsafeRawBufferPointer) -> Int64?? {
+    static func epochSeconds(_ bytes: UnsafeRawBufferPointer) -> Int64? {
         let count = bytes.count
         guard count > 0, count <= 12 else { return nil }
         var value: Int64 = 0
@@ -66,7 +82,7 @@ public enum FieldParsers {
             if digit > 9 { return nil }
             value = value * 10 + Int64(digit)
         }
-        return .some(value <= maxEpoch ? value : nil)
+        return value
     }
 
     @inline(__always)
@@ -81,12 +97,12 @@ public enum FieldParsers {
     }
 
     /// `YYYY-MM-DD` at the start of `bytes` (at least 10 long), as days since 1970-01-01, for an
-    /// existing date of year 1970 to 9999.
+    /// existing date (years before 1970 too: whether the instant is valid depends on the zone).
     static func date(_ bytes: UnsafeRawBufferPointer) -> Int? {
         guard let year = number(bytes, 0, 4), bytes[4] == UInt8(ascii: "-"),
             let month = number(bytes, 5, 2), bytes[7] == UInt8(ascii: "-"),
             let day = number(bytes, 8, 2),
-            year >= 1970, CivilTime.isValid(year: year, month: month, day: day)
+            CivilTime.isValid(year: year, month: month, day: day)
         else { return nil }
         return CivilTime.days(year: year, month: month, day: day)
     }
@@ -152,7 +168,9 @@ public struct TimestampParser: Sendable {
     /// Seconds since the epoch, or `nil` (see `FieldParsers.timestamp`).
     @inline(__always)
     public mutating func parse(_ bytes: UnsafeRawBufferPointer) -> Int64? {
-        if let epoch = FieldParsers.epochSeconds(bytes) { return epoch }
+        if let epoch = FieldParsers.epochSeconds(bytes) {
+            return FieldParsers.isValid(epoch, localOffset: localOffset) ? epoch : nil
+        }
         guard bytes.count >= 19, let base = bytes.baseAddress else { return nil }
         let key = (base.loadUnaligned(as: UInt64.self), base.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
         let days: Int
@@ -164,6 +182,9 @@ public struct TimestampParser: Sendable {
             cachedDays = parsed
             days = parsed
         }
-        return FieldParsers.time(bytes, days: days, localOffset: localOffset)
+        guard let ts = FieldParsers.time(bytes, days: days, localOffset: localOffset),
+            FieldParsers.isValid(ts, localOffset: localOffset)
+        else { return nil }
+        return ts
     }
 }

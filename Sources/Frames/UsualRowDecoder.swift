@@ -11,6 +11,8 @@ struct UsualRowDecoder {
     static let reach = 64
 
     private let localOffset: Int64
+    /// The last valid instant: the end of year 9999 in the policy's zone (SPEC 2.1).
+    private let maxInstant: Int64
     /// Bytes 0–7 and 5–12 of the last `YYYY-MM-DDTHH` seen, and its first second.
     private var hourKey: (UInt64, UInt64) = (0, 0)
     private var hourStart: Int64?
@@ -20,6 +22,7 @@ struct UsualRowDecoder {
 
     init(localOffset: Int) {
         self.localOffset = Int64(localOffset)
+        maxInstant = FieldParsers.maxEpoch - Int64(localOffset)
     }
 
     /// Decodes the row starting at `row`.
@@ -140,11 +143,12 @@ struct UsualRowDecoder {
         default:
             return nil
         }
-        guard zone.load(as: UInt8.self) == UInt8(ascii: ",") else { return nil }
-        return (start + Int64(minute * 60 + second) - offset, zone)
+        let ts = start + Int64(minute * 60 + second) - offset
+        guard zone.load(as: UInt8.self) == UInt8(ascii: ","), ts >= 0, ts <= maxInstant else { return nil }
+        return (ts, zone)
     }
 
-    /// Epoch seconds: 1 to 12 digits up to the comma, at most `FieldParsers.maxEpoch`.
+    /// Epoch seconds: 1 to 12 digits up to the comma, valid in the policy's zone.
     @inline(__always)
     private func epoch(_ time: UnsafeRawPointer) -> (Int64, UnsafeRawPointer)? {
         var value: Int64 = 0
@@ -156,7 +160,7 @@ struct UsualRowDecoder {
             end += 1
             if time.distance(to: end) > 12 { return nil }
         }
-        guard end != time, end.load(as: UInt8.self) == UInt8(ascii: ","), value <= FieldParsers.maxEpoch else {
+        guard end != time, end.load(as: UInt8.self) == UInt8(ascii: ","), value <= maxInstant else {
             return nil
         }
         return (value, end)

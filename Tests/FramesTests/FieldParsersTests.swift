@@ -44,8 +44,11 @@ struct FieldParsersTests {
             ("2025-02-28T23:59:59-01:00", 1_740_790_799),
             ("2024-02-29T00:00:00Z", 1_709_164_800),  // leap day
             ("1970-01-01T00:00:00Z", 0),
-            ("253402300799", 253_402_300_799),
-            ("9999-12-31T23:59:59Z", 253_402_300_799),
+            ("1969-12-31T23:00:00-05:00", 14_400),  // a date before 1970, an instant after
+            ("253402271999", 253_402_271_999),  // 9999-12-31T23:59:59+08:00, the last valid second
+            ("9999-12-31T23:59:59+08:00", 253_402_271_999),
+            ("9999-12-31T15:59:59Z", 253_402_271_999),
+            ("9999-12-31 23:59:59", 253_402_271_999),
         ] as [(String, Int64)])
     func timestamps(_ text: String, _ expected: Int64) {
         #expect(withBytes(text) { FieldParsers.timestamp($0, localOffset: 8 * 3600) } == expected)
@@ -60,9 +63,38 @@ struct FieldParsersTests {
             "2025-03-01T08:00:00+24:00", "2025-03-01T08:00:00+08:60", "2025-03-01T08:00:00+0800",
             "2025-03-01T08:00:00.Z", "2025-03-01T08:00:00 Z", "1969-12-31T23:59:59Z", "253402300800",
             "-1", "2025-03-01T08:00", "2025-03-01T08:00:00Z+", "+1740787200",
+            // SPEC 2.1: the year in the policy's zone (+08:00 here) is at most 9999, the instant
+            // at or after 1970-01-01T00:00:00Z.
+            "253402272000", "253402300799", "9999-12-31T23:59:59Z", "9999-12-31T16:00:00Z",
+            "1970-01-01T07:59:59+08:00", "1970-01-01 00:00:00", "1970-01-01T07:59:59", "0000-01-01T00:00:00Z",
         ])
     func badTimestamps(_ text: String) {
         #expect(withBytes(text) { FieldParsers.timestamp($0, localOffset: 8 * 3600) } == nil)
+    }
+
+    // SPEC 2.1: valid when the instant is at or after 1970-01-01T00:00:00Z and its year in the
+    // policy's zone is at most 9999, whatever the form.
+    @Test(
+        "validity depends on the policy's zone",
+        arguments: [
+            (-5 * 3600, "253402318799", 253_402_318_799 as Int64?),  // 9999-12-31T23:59:59-05:00
+            (-5 * 3600, "253402318800", nil),
+            (-5 * 3600, "9999-12-31T23:59:59Z", 253_402_300_799),
+            (-5 * 3600, "1969-12-31 19:00:00", 0),  // local, before 1970 on the clock
+            (-5 * 3600, "1969-12-31 18:59:59", nil),
+            (0, "253402300799", 253_402_300_799), (0, "253402300800", nil),
+            (14 * 3600, "253402250399", 253_402_250_399), (14 * 3600, "253402250400", nil),
+            (14 * 3600, "9999-12-31T09:59:59Z", 253_402_250_399), (14 * 3600, "9999-12-31T10:00:00Z", nil),
+            (8 * 3600, "0000000000", 0),
+        ] as [(Int, String, Int64?)])
+    func validity(_ offset: Int, _ text: String, _ expected: Int64?) {
+        #expect(withBytes(text) { FieldParsers.timestamp($0, localOffset: offset) } == expected)
+        var parser = TimestampParser(localOffset: offset)
+        #expect(withBytes(text) { parser.parse($0) } == expected)
+        if let expected {
+            #expect(FieldParsers.isValid(expected, localOffset: offset))
+            #expect(!FieldParsers.isValid(-1, localOffset: offset))
+        }
     }
 
     @Test("the date-remembering parser agrees with the plain one, row after row")
@@ -71,6 +103,8 @@ struct FieldParsersTests {
             "2025-03-01T00:00:10Z", "2025-03-01T23:59:59+08:00", "2025-03-01 08:00:20", "2025-02-30T08:00:50+08:00",
             "2025-03-01T24:00:00+08:00", "1740787200", "2025-03-01T08:00:20", "2024-02-29T00:00:00Z",
             "2023-02-29T00:00:00Z", "2024-02-29T00:00:01Z", "2025-03-01T08:00:00.5", "2025-03-01X08:00:00",
+            "9999-12-31T23:59:59Z",
+            "9999-12-31T23:59:59+08:00", "1970-01-01T07:59:59", "1970-01-01T08:00:00",
         ]
         var parser = TimestampParser(localOffset: 8 * 3600)
         for text in texts + texts.reversed() + texts {
