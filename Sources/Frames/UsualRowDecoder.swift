@@ -92,8 +92,8 @@ struct UsualRowDecoder {
         return (value, end)
     }
 
-    /// The time field at `time` (epoch seconds, or a date-time with or without a zone), and the
-    /// comma after it.
+    /// The time field at `time` (epoch seconds or milliseconds, or an RFC 3339 date-time with or
+    /// without a zone), and the comma after it. The spreadsheet form is left to the general path.
     @inline(__always)
     private mutating func timestamp(_ time: UnsafeRawPointer, end: UnsafeRawPointer) -> (Int64, UnsafeRawPointer)? {
         if time.load(fromByteOffset: 4, as: UInt8.self) != UInt8(ascii: "-") { return epoch(time) }
@@ -148,7 +148,8 @@ struct UsualRowDecoder {
         return (ts, zone)
     }
 
-    /// Epoch seconds: 1 to 12 digits up to the comma, valid in the policy's zone.
+    /// Epoch seconds (1 to 12 digits) or milliseconds (13 digits, floored to seconds) up to the
+    /// comma, valid in the policy's zone.
     @inline(__always)
     private func epoch(_ time: UnsafeRawPointer) -> (Int64, UnsafeRawPointer)? {
         var value: Int64 = 0
@@ -158,8 +159,9 @@ struct UsualRowDecoder {
             if digit > 9 { break }
             value = value &* 10 &+ Int64(digit)
             end += 1
-            if time.distance(to: end) > 12 { return nil }
+            if time.distance(to: end) > 13 { return nil }
         }
+        if time.distance(to: end) == 13 { value /= 1000 }
         guard end != time, end.load(as: UInt8.self) == UInt8(ascii: ","), value <= maxInstant else {
             return nil
         }
