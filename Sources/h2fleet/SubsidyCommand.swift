@@ -14,7 +14,10 @@ struct SubsidyCommand: ParsableCommand {
             for *.csv, *.gbt32960 and *.gbt32960.hex files, each optionally ending in .zst \
             (names starting with '.' are skipped; links to directories are not followed); a \
             file named directly is read whatever its name. .zst files are decompressed as \
-            they are read. CSV telemetry has the columns vin, ts, odometer_km, fc_current_a.
+            they are read. CSV telemetry has the columns vin, ts, odometer_km, fc_current_a \
+            (names in any case); ts is Unix epoch seconds or milliseconds (13 digits), RFC 3339, \
+            a date-time without offset or the spreadsheet form 2025/3/6 6:16[:SS] (both in the \
+            policy's zone).
 
             The registry is a CSV as spreadsheets save it (quoted fields, header names in any \
             case) with columns vin, operator, class (optional: plate, operator_name); operator \
