@@ -55,7 +55,9 @@ let package = Package(
         .target(
             name: "Rules",
             dependencies: ["Frames", "Timelines", .product(name: "TOMLKit", package: "TOMLKit")],
-            swiftSettings: strict
+            swiftSettings: strict,
+            // GB18030 registries are decoded with iconv: in glibc on Linux, libiconv on macOS.
+            linkerSettings: [.linkedLibrary("iconv", .when(platforms: [.macOS]))]
         ),
         // Stage 5: figures + rules → vehicle and operator subsidies.
         .target(name: "Subsidy", dependencies: ["Figures", "Rules"], swiftSettings: strict),

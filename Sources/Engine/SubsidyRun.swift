@@ -30,6 +30,8 @@ public struct SubsidyRequest: Sendable {
     public var policyPath: String?
     /// Registry file.
     public var registryPath: String
+    /// How the registry's bytes are read (`--registry-encoding`, SPEC 4).
+    public var registryEncoding: RegistryEncoding
     /// Report year.
     public var year: Int
     /// Input files and directories.
@@ -45,10 +47,11 @@ public struct SubsidyRequest: Sendable {
 
     /// Creates a request.
     public init(
-        policyPath: String?, registryPath: String, year: Int, inputs: [String], threads: Int,
-        memoryLimit: Int = RunSettings.defaultMemoryLimit, spillDirectory: String? = nil,
-        progress: (@Sendable (Progress) -> Void)? = nil
+        policyPath: String?, registryPath: String, registryEncoding: RegistryEncoding = .utf8, year: Int,
+        inputs: [String], threads: Int, memoryLimit: Int = RunSettings.defaultMemoryLimit,
+        spillDirectory: String? = nil, progress: (@Sendable (Progress) -> Void)? = nil
     ) {
+        self.registryEncoding = registryEncoding
         self.spillDirectory = spillDirectory
         self.policyPath = policyPath
         self.registryPath = registryPath
@@ -108,7 +111,8 @@ public enum SubsidyRun {
         let registry: Registry
         do {
             registry = try Registry(
-                bytes: registryBytes, file: request.registryPath, classes: Set(policy.classes.map(\.id)))
+                bytes: registryBytes, file: request.registryPath, classes: Set(policy.classes.map(\.id)),
+                encoding: request.registryEncoding)
         } catch {
             throw RunError("bad registry: \(error)")
         }

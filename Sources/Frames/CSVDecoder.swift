@@ -155,9 +155,15 @@ public struct CSVDecoder {
         let names = TextBytes.fields(line)
         var found = [Int](repeating: -1, count: CSVDecoder.requiredColumns.count)
         for (index, name) in names.enumerated() {
-            guard let which = CSVDecoder.requiredColumns.firstIndex(of: name) else { continue }
+            // Names in any ASCII case (SPEC 2.1, h2-mileage/2): `VIN` is `vin`.
+            let folded = TextBytes.asciiLowercased(name)
+            guard let which = CSVDecoder.requiredColumns.firstIndex(where: { $0.utf8.elementsEqual(folded.utf8) })
+            else { continue }
             if found[which] >= 0 {
-                failure = "header (line \(number)) names column '\(name)' more than once"
+                let column = CSVDecoder.requiredColumns[which]
+                failure =
+                    "header (line \(number)) names column '\(column)' more than once "
+                    + "(as '\(names[found[which]])' and '\(name)'; names are compared ignoring case)"
                 return
             }
             found[which] = index

@@ -128,7 +128,14 @@ public enum TextBytes {
         return true
     }
 
-    /// The comma-separated fields of a line, trimmed, as text (for headers and the registry).
+    /// `text` with the ASCII letters `A`–`Z` made lower case and everything else as it is, for
+    /// names compared ignoring ASCII case (SPEC 2.1, 4).
+    public static func asciiLowercased(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 &- 65 < 26 }) else { return text }
+        return String(decoding: text.utf8.map { $0 &- 65 < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// The comma-separated fields of a line, trimmed, as text (for headers).
     public static func fields(_ line: UnsafeRawBufferPointer) -> [String] {
         line.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { field in
             String(decoding: trimmed(UnsafeRawBufferPointer(rebasing: field)), as: UTF8.self)

@@ -11,6 +11,8 @@ struct UsualRowDecoder {
     static let reach = 64
 
     private let localOffset: Int64
+    /// The last valid instant: the end of year 9999 in the policy's zone (SPEC 2.1).
+    private let maxInstant: Int64
     /// Bytes 0–7 and 5–12 of the last `YYYY-MM-DDTHH` seen, and its first second.
     private var hourKey: (UInt64, UInt64) = (0, 0)
     private var hourStart: Int64?
@@ -20,6 +22,7 @@ struct UsualRowDecoder {
 
     init(localOffset: Int) {
         self.localOffset = Int64(localOffset)
+        maxInstant = FieldParsers.maxEpoch - Int64(localOffset)
     }
 
     /// Decodes the row starting at `row`.
@@ -89,8 +92,8 @@ struct UsualRowDecoder {
         return (value, end)
     }
 
-    /// The time field at `time` (epoch seconds, or a date-time with or without a zone), and the
-    /// comma after it.
+    /// The time field at `time` (epoch seconds or milliseconds, or an RFC 3339 date-time with or
+    /// without a zone), and the comma after it. The spreadsheet form is left to the general path.
     @inline(__always)
     private mutating func timestamp(_ time: UnsafeRawPointer, end: UnsafeRawPointer) -> (Int64, UnsafeRawPointer)? {
         if time.load(fromByteOffset: 4, as: UInt8.self) != UInt8(ascii: "-") { return epoch(time) }
@@ -140,11 +143,13 @@ struct UsualRowDecoder {
         default:
             return nil
         }
-        guard zone.load(as: UInt8.self) == UInt8(ascii: ",") else { return nil }
-        return (start + Int64(minute * 60 + second) - offset, zone)
+        let ts = start + Int64(minute * 60 + second) - offset
+        guard zone.load(as: UInt8.self) == UInt8(ascii: ","), ts >= 0, ts <= maxInstant else { return nil }
+        return (ts, zone)
     }
 
-    /// Epoch seconds: 1 to 12 digits up to the comma, at most `FieldParsers.maxEpoch`.
+    /// Epoch seconds (1 to 12 digits) or milliseconds (13 digits, floored to seconds) up to the
+    /// comma, valid in the policy's zone.
     @inline(__always)
     private func epoch(_ time: UnsafeRawPointer) -> (Int64, UnsafeRawPointer)? {
         var value: Int64 = 0
@@ -154,9 +159,10 @@ struct UsualRowDecoder {
             if digit > 9 { break }
             value = value &* 10 &+ Int64(digit)
             end += 1
-            if time.distance(to: end) > 12 { return nil }
+            if time.distance(to: end) > 13 { return nil }
         }
-        guard end != time, end.load(as: UInt8.self) == UInt8(ascii: ","), value <= FieldParsers.maxEpoch else {
+        if time.distance(to: end) == 13 { value /= 1000 }
+        guard end != time, end.load(as: UInt8.self) == UInt8(ascii: ","), value <= maxInstant else {
             return nil
         }
         return (value, end)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Rules
 
 /// Telemetry inputs and worker threads: what every command reads.
 struct InputOptions: ParsableArguments {
@@ -34,6 +35,13 @@ struct RulesOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Vehicle registry CSV with columns vin, operator, class.", valueName: "file"))
     var registry: String
 
+    @Option(
+        help: ArgumentHelp(
+            "How the registry's bytes are read: gb18030 for a CSV that Excel or WPS saved on Chinese Windows "
+                + "(GBK/GB18030).",
+            valueName: "encoding"))
+    var registryEncoding: RegistryEncoding = .utf8
+
     @Option(help: ArgumentHelp("Report year (one of the policy's programme years).", valueName: "year"))
     var year: Int
 }
@@ -62,3 +70,6 @@ struct MemoryOptions: ParsableArguments {
         if memoryLimit < 16 { throw ValidationError("--memory-limit must be at least 16 (MiB)") }
     }
 }
+
+/// `--registry-encoding utf-8|gb18030`.
+extension RegistryEncoding: ExpressibleByArgument {}

@@ -34,7 +34,8 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         let request = SubsidyRequest(
-            policyPath: rules.policy, registryPath: rules.registry, year: rules.year, inputs: input.inputs,
+            policyPath: rules.policy, registryPath: rules.registry, registryEncoding: rules.registryEncoding,
+            year: rules.year, inputs: input.inputs,
             threads: input.threadCount)
         let explanation = try ExplainRun.run(request, vin: vin)
         FileHandle.standardOutput.write(Data(explanation.text(largest: largest).utf8))

@@ -16,13 +16,20 @@ struct SubsidyCommand: ParsableCommand {
             directories are not followed); other files found there are listed as skipped in \
             report.json. A file named directly is read whatever its name, except archives such \
             as .zip, .7z, .rar, .tar or .xz, which fail. .zst and .gz files are decompressed \
-            as they are read. CSV telemetry has the columns vin, ts, odometer_km, fc_current_a.
+            as they are read. CSV telemetry has the columns vin, ts, odometer_km, fc_current_a \
+            (names in any case); ts is Unix epoch seconds or milliseconds (13 digits), RFC 3339, \
+            a date-time without offset or the spreadsheet form 2025/3/6 6:16[:SS] (both in the \
+            policy's zone).
 
-            The registry is a CSV with columns vin, operator, class (optional: plate, \
-            operator_name); class is one of the policy's classes (heavy_truck, light_truck, \
+            The registry is a CSV as spreadsheets save it (quoted fields, header names in any \
+            case) with columns vin, operator, class (optional: plate, operator_name); operator \
+            is an id such as the unified social credit code, the Chinese name goes in \
+            operator_name; class is one of the policy's classes (heavy_truck, light_truck, \
             cold_chain, bus, sanitation in the built-in Daxing 2022 policy, which covers \
-            2022-2025 in +08:00). A bad registry or policy stops the run before any \
-            telemetry is read, naming the line or field.
+            2022-2025 in +08:00). It is read as UTF-8; one that Excel or WPS saved on Chinese \
+            Windows is GB18030: add --registry-encoding gb18030. A bad registry or policy stops \
+            the run before any telemetry is read, naming every bad line (the first 20) or the \
+            field.
 
             Prints a summary table (or the report with --format). With --out DIR it writes \
             report.json, vehicles.csv, operators.csv and rejections.csv into DIR: every file \
@@ -65,7 +72,8 @@ struct SubsidyCommand: ParsableCommand {
         var onProgress: (@Sendable (Engine.Progress) -> Void)?
         if let bar { onProgress = { bar.update($0) } }
         let request = SubsidyRequest(
-            policyPath: rules.policy, registryPath: rules.registry, year: rules.year, inputs: input.inputs,
+            policyPath: rules.policy, registryPath: rules.registry, registryEncoding: rules.registryEncoding,
+            year: rules.year, inputs: input.inputs,
             threads: input.threadCount, memoryLimit: memory.bytes, spillDirectory: memory.tempDir,
             progress: onProgress)
         let report: Report

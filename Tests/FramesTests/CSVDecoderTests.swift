@@ -108,13 +108,69 @@ struct CSVDecoderTests {
         arguments: [
             ("vin,ts,odometer_km\n", "fc_current_a"),
             ("vin,ts,odometer_km,fc_current_a,vin\n", "vin"),
-            ("VIN,ts,odometer_km,fc_current_a\n", "vin"),
+            ("VIN,ts,odometer_km,fc_current_a,vin\n", "'vin' more than once"),
+            ("vin,TS,odometer_km,fc_current_a,Ts\n", "'ts' more than once"),
+            ("Vin,Ts,Odometer_Km\n", "'fc_current_a'"),
+            ("vín,ts,odometer_km,fc_current_a\n", "'vin'"),  // only ASCII letters fold
             (String(repeating: "x", count: 4097) + "\n", "longer than 4096"),
         ])
     func headerFailures(_ headerLine: String, _ named: String) {
         let (decoder, frames) = decode(headerLine + good + "\n")
         #expect(frames.isEmpty)
         #expect(decoder.failure?.contains(named) == true, "\(decoder.failure ?? "no failure")")
+    }
+
+    // SPEC 2.1 (h2-mileage/2): header names are compared ignoring ASCII case.
+    @Test(
+        "header names in any ASCII case",
+        arguments: [
+            "VIN,TS,ODOMETER_KM,FC_CURRENT_A", "Vin,Ts,Odometer_Km,Fc_Current_A", " vIN ,\tts,odometer_KM,FC_current_a",
+            "NOTE,FC_Current_A,Odometer_km,TS,VIN",
+        ])
+    func headerCase(_ headerLine: String) {
+        let names = headerLine.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let values = ["vin": "LZYTEST0000000001", "ts": "1740787200", "odometer_km": "100.0", "fc_current_a": "50.0"]
+        let row = names.map { values[$0] ?? "x" }.joined(separator: ",")
+        let rows = String(repeating: row + "\n", count: 4)  // enough bytes for the fast path
+        for pieceSize in [1 << 20, 1] {
+            let (decoder, frames) = decode(headerLine + "\n" + rows, pieceSize: pieceSize)
+            #expect(decoder.failure == nil)
+            #expect(frames.count == 4)
+            #expect(frames.first == Frame(vin: Vin("LZYTEST0000000001")!, ts: 1_740_787_200, odometer: 1000, current: 500))
+        }
+    }
+
+    // SPEC 2.1 (h2-mileage/2): 13 digits are milliseconds, on the fast path as on the general
+    // one; the spreadsheet form is read in the policy's zone.
+    @Test("new time forms in the usual layout: milliseconds are never taken as seconds")
+    func newFormsInUsualRows() {
+        let padding = String(repeating: "LZYTEST0000000002,1740787300,1.0,1.0\n", count: 3)
+        let rows = [
+            ("LZYTEST0000000001,1740787200123,1.0,1.0\n", 1_740_787_200 as Int64?),
+            ("LZYTEST0000000001,0000000000999,1.0,1.0\n", 0),
+            ("LZYTEST0000000001,9999999999999,1.0,1.0\n", 9_999_999_999),
+            ("LZYTEST0000000001,17407872001230,1.0,1.0\n", nil),
+            ("LZYTEST0000000001,174078720012,1.0,1.0\n", 174_078_720_012),
+            ("LZYTEST0000000001,2025/3/1 8:00:10,1.0,1.0\n", 1_740_787_210),
+            ("LZYTEST0000000001,2025/03/01 08:00,1.0,1.0\n", 1_740_787_200),
+            ("LZYTEST0000000001,2025/3/1 8:0,1.0,1.0\n", nil),
+            ("LZYTEST0000000001,253402271999,1.0,1.0\n", 253_402_271_999),
+            ("LZYTEST0000000001,253402272000,1.0,1.0\n", nil),
+            ("LZYTEST0000000001,9999-12-31T23:59:59Z,1.0,1.0\n", nil),
+            ("LZYTEST0000000001,1970-01-01T07:59:59+08:00,1.0,1.0\n", nil),
+            ("LZYTEST0000000001,1969-12-31T23:00:00-05:00,1.0,1.0\n", 14_400),
+        ]
+        for (row, expected) in rows {
+            for pieceSize in [1 << 20, 1] {
+                let (decoder, frames) = decode(header + row + padding, pieceSize: pieceSize)
+                #expect(frames.count == (expected == nil ? 3 : 4), "\(row)")
+                if let expected {
+                    #expect(frames.first?.ts == expected, "\(row)")
+                } else {
+                    #expect(decoder.rejections.counts[RejectionReason.badTs.rawValue] == 1, "\(row)")
+                }
+            }
+        }
     }
 
     @Test("a file with no non-empty line holds no frames and is fine")
@@ -191,8 +247,19 @@ struct CSVDecoderTests {
             ])
         let ts =
             usual
-            ? pick(["2025-03-01T08:00:0\(random.next() % 10)+08:00", "2025-03-01T09:59:59+08:00"])
+            ? pick([
+                "2025-03-01T08:00:0\(random.next() % 10)+08:00", "2025-03-01T09:59:59+08:00",
+                "1740787\(random.next() % 10)0\(random.next() % 1000 + 1000)",  // epoch milliseconds
+                "2025/3/1 8:0\(random.next() % 10)", "2025/03/01 08:00:\(random.next() % 50 + 10)",
+            ])
             : pick([
+                // h2-mileage/2 forms and their near misses (SPEC 2.1).
+                "1740787200000", "1740787200999", "0000000000000", "17407872000000", "174078720000",
+                "9999999999999", "253402271999", "253402272000", "2025/3/1 8:00", "2025/3/1 8:0", "2025/2/29 1:00",
+                "2025/3/1  8:00", "2025/3/1 8:00:00.5", "2025/3/1 8:00+08:00", "2025/3/1T8:00", "2025/13/1 8:00",
+                "2025/3/1 24:00", "2025/3/01 8:00:60", "9999-12-31T23:59:59+08:00", "9999-12-31T23:59:59Z",
+                "1970-01-01T07:59:59+08:00", "1970-01-01T08:00:00+08:00", "1969-12-31T23:00:00-05:00",
+                "1970-01-01T07:59:59",
                 "2025-03-01T08:00:00Z", "2025-03-01 08:00:00", "2025-03-01T08:00:00.25-05:30", "2025-03-01T08:00:00.",
                 "1740787200", "17407872000000", "2025-03-01T24:00:00+08:00", "2025-03-01T08:60:00+08:00",
                 "2025-03-01T08:00:60+08:00",

@@ -23,5 +23,13 @@ let package = Package(
             name: "FuzzArchive",
             dependencies: ["FuzzDriver", .product(name: "H2fleetStages", package: mainPackage)]
         ),
+        .executableTarget(
+            name: "FuzzTimestamp",
+            dependencies: ["FuzzDriver", .product(name: "H2fleetStages", package: mainPackage)]
+        ),
+        .executableTarget(
+            name: "FuzzRegistry",
+            dependencies: ["FuzzDriver", .product(name: "H2fleetStages", package: mainPackage)]
+        ),
     ]
 )
