@@ -38,10 +38,17 @@ public enum CheckRun {
     /// Frames are held in memory while they fit `settings.memoryLimit`; beyond it the vehicles
     /// are measured in batches that fit, spilled to `settings.spillDirectory` as in a subsidy run.
     /// - Throws: `RunError` for a bad policy or a missing input.
-    public static func run(inputs: [String], policyPath: String?, settings: RunSettings) throws(RunError)
-        -> CheckReport
-    {
+    /// With a registry, the vehicles are also judged against it: VINs that are not registered
+    /// or belong to another operator than `operatorId` (by default the one operator whose
+    /// vehicles the files hold), and that operator's fleet average against the threshold.
+    public static func run(
+        inputs: [String], policyPath: String?, registry registryFile: (path: String, encoding: RegistryEncoding)? = nil,
+        operatorId: String? = nil, settings: RunSettings
+    ) throws(RunError) -> CheckReport {
         let (policy, _) = try SubsidyRun.loadPolicy(policyPath)
+        let registry = try registryFile.map { (file) throws(RunError) in
+            try SubsidyRun.loadRegistry(file.path, encoding: file.encoding, policy: policy).0
+        }
         let discovered = try SubsidyRun.discover(inputs)
         let files = discovered.files
         let budget = settings.framesHeld
@@ -110,7 +117,12 @@ public enum CheckRun {
             ReportWarning.aboutInputs(
                 files: entries.map { ($0.path, $0.frames, $0.rejections, $0.error != nil) },
                 skipped: discovered.skipped.map(\.path), emptyDirectories: discovered.emptyDirectories)
-                + ReportWarning.duplicateFiles(entries.map { ($0.path, $0.sha256, $0.bytes) }))
+                + ReportWarning.duplicateFiles(entries.map { ($0.path, $0.sha256, $0.bytes) })
+                + (registry.map { registry in
+                    ReportWarning.aboutFleet(
+                        hydrogen: report.vehicles.map { ($0.vin, $0.distances.hydrogen) }, registry: registry,
+                        operatorId: operatorId, minimumAverageKm: policy.operatorMinAverageKm)
+                } ?? []))
         return report
     }
 }

@@ -107,20 +107,26 @@ public enum SubsidyRun {
                 "year \(request.year) is not covered by policy '\(policy.id)' "
                     + "(its years: \(policy.years.map(String.init).joined(separator: ", ")))")
         }
-        let registryBytes = try readConfiguration(request.registryPath, what: "registry")
-        let registry: Registry
-        do {
-            registry = try Registry(
-                bytes: registryBytes, file: request.registryPath, classes: Set(policy.classes.map(\.id)),
-                encoding: request.registryEncoding)
-        } catch {
-            throw RunError("bad registry: \(error)")
-        }
-        let source = RegistrySource(
-            path: request.registryPath, sha256: sha256Hex(registryBytes), vehicles: registry.vehicles.count)
+        let (registry, source) = try loadRegistry(request.registryPath, encoding: request.registryEncoding, policy: policy)
         return Prepared(
             policy: policy, policySHA256: policySHA, registry: registry, registrySource: source,
             inputs: try discover(request.inputs))
+    }
+
+    /// Reads and validates the registry at `path` (SPEC 4) for `policy`'s classes.
+    /// - Throws: `RunError` naming every bad line, or the encoding to try.
+    public static func loadRegistry(_ path: String, encoding: RegistryEncoding, policy: Policy) throws(RunError)
+        -> (Registry, RegistrySource)
+    {
+        let bytes = try readConfiguration(path, what: "registry")
+        let registry: Registry
+        do {
+            registry = try Registry(
+                bytes: bytes, file: path, classes: Set(policy.classes.map(\.id)), encoding: encoding)
+        } catch {
+            throw RunError("bad registry: \(error)")
+        }
+        return (registry, RegistrySource(path: path, sha256: sha256Hex(bytes), vehicles: registry.vehicles.count))
     }
 
     /// Reads `path` (or the built-in text) and validates it as a policy.

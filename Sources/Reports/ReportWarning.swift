@@ -1,4 +1,5 @@
 import Frames
+import Rules
 
 /// Something a person should not miss in a report (SPEC 7.1 `warnings`): printed under the
 /// summary table, on standard error, and written in `report.json`.
@@ -150,5 +151,75 @@ public struct ReportWarning: Sendable, Equatable {
             }
         }
         return sorted(warnings)
+    }
+}
+
+extension ReportWarning {
+    /// What `check --registry` says of an operator's files against the registry (SPEC 4, 6.1):
+    /// VINs with frames that are not registered, VINs of another operator, and the operator's
+    /// fleet total and average against the policy's threshold.
+    /// - Parameters:
+    ///   - hydrogen: each VIN with frames in the files, and its hydrogen distance (tenths).
+    ///   - operatorId: whose files these are; `nil` to take the one operator whose registered
+    ///     vehicles the files hold.
+    ///   - minimumAverageKm: the policy's `operator_min_average_km`.
+    public static func aboutFleet(
+        hydrogen: [(vin: Vin, tenths: Int64)], registry: Registry, operatorId: String?, minimumAverageKm: Int64
+    ) -> [ReportWarning] {
+        var warnings: [ReportWarning] = []
+        let listed = { (vins: [Vin]) in
+            vins.prefix(10).map(\.description).joined(separator: ", ") + (vins.count > 10 ? ", …" : "")
+        }
+        let unregistered = hydrogen.map(\.vin).filter { registry.vehicles[$0] == nil }.sorted()
+        if !unregistered.isEmpty {
+            warnings.append(
+                ReportWarning(
+                    .unregisteredVehicles,
+                    "\(unregistered.count) VIN\(unregistered.count == 1 ? " is" : "s are") not in the registry: "
+                        + "measured, listed as unregistered, paid nothing (\(listed(unregistered)))"))
+        }
+        var byOperator: [String: [Vin]] = [:]
+        for (vin, _) in hydrogen {
+            if let entry = registry.vehicles[vin] { byOperator[entry.operatorId, default: []].append(vin) }
+        }
+        let operators = byOperator.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        guard let owner = operatorId ?? (operators.count == 1 ? operators.first : nil) else {
+            if operators.count > 1 {
+                let counts = operators.map { "\($0): \(byOperator[$0]!.count)" }.joined(separator: ", ")
+                warnings.append(
+                    ReportWarning(
+                        .otherOperatorVehicles,
+                        "the files hold registered vehicles of \(operators.count) operators (\(counts)); "
+                            + "give --operator to say whose files these are"))
+            }
+            return warnings
+        }
+        let foreign = operators.filter { $0 != owner }.flatMap { byOperator[$0]! }.sorted()
+        if !foreign.isEmpty {
+            warnings.append(
+                ReportWarning(
+                    .otherOperatorVehicles,
+                    "\(foreign.count) VIN\(foreign.count == 1 ? " is" : "s are") registered to another operator than "
+                        + "\(owner) (\(listed(foreign))): an upload holding them would change someone else's figures"))
+        }
+        let fleet = registry.vehicles.values.filter { $0.operatorId == owner }
+        guard !fleet.isEmpty else {
+            warnings.append(ReportWarning(.fleetAverage, "operator \(owner) has no vehicle in the registry"))
+            return warnings
+        }
+        let tenths = Dictionary(hydrogen.map { ($0.vin, $0.tenths) }, uniquingKeysWith: +)
+        let total = fleet.reduce(Int64(0)) { $0 + (tenths[$1.vin] ?? 0) }
+        let withData = fleet.filter { tenths[$0.vin] != nil }.count
+        let reached = total >= minimumAverageKm * 10 * Int64(fleet.count)
+        let name = registry.operatorName(of: owner).map { " (\($0))" } ?? ""
+        warnings.append(
+            ReportWarning(
+                .fleetAverage,
+                "operator \(owner)\(name): \(fleet.count) registered vehicle\(fleet.count == 1 ? "" : "s"), "
+                    + "\(withData) with frames in these files; \(Units.km(total)) hydrogen km in all, average "
+                    + "\(Units.km(total / Int64(fleet.count))) km against the policy's \(minimumAverageKm) km: "
+                    + (reached ? "reached" : "not reached")
+                    + " (these files only, whatever their year; the regulator judges the year's data)"))
+        return warnings
     }
 }

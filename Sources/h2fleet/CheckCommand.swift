@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Reports
+import Rules
 
 /// `h2fleet check`: operators check their archives before they upload them.
 struct CheckCommand: ParsableCommand {
@@ -30,6 +31,23 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Policy TOML file whose telemetry rules apply (default: built-in).", valueName: "file"))
     var policy: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Vehicle registry CSV: also flag VINs that are not registered or belong to another operator, "
+                + "and give the operator's fleet average against the policy's threshold.",
+            valueName: "file"))
+    var registry: String?
+
+    @Option(help: ArgumentHelp(RulesOptions.registryEncodingHelp, valueName: "encoding"))
+    var registryEncoding: RegistryEncoding = .utf8
+
+    @Option(
+        name: .customLong("operator"),
+        help: ArgumentHelp(
+            "Whose files these are, with --registry (default: the one operator whose vehicles they hold).",
+            valueName: "id"))
+    var operatorId: String?
+
     @Option(help: "What to print: text (for people) or json (schema h2fleet.check/1).")
     var format: Format = .text
 
@@ -41,7 +59,9 @@ struct CheckCommand: ParsableCommand {
         InterruptCleanup.install()
         let settings = RunSettings(
             threads: input.threadCount, memoryLimit: memory.bytes, spillDirectory: memory.tempDir)
-        let report = try CheckRun.run(inputs: input.inputs, policyPath: policy, settings: settings)
+        let report = try CheckRun.run(
+            inputs: input.inputs, policyPath: policy, registry: registry.map { ($0, registryEncoding) },
+            operatorId: operatorId, settings: settings)
         let text = format == .json ? report.json() : report.text()
         FileHandle.standardOutput.write(Data(text.utf8))
         if report.hasFailedInputs { throw ExitCode(3) }

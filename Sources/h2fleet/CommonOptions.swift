@@ -35,11 +35,12 @@ struct RulesOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Vehicle registry CSV with columns vin, operator, class.", valueName: "file"))
     var registry: String
 
-    @Option(
-        help: ArgumentHelp(
-            "How the registry's bytes are read: gb18030 for a CSV that Excel or WPS saved on Chinese Windows "
-                + "(GBK/GB18030).",
-            valueName: "encoding"))
+    /// The help of `--registry-encoding`, for every command that takes `--registry`.
+    static let registryEncodingHelp =
+        "How the registry's bytes are read: gb18030 for a CSV that Excel or WPS saved on Chinese Windows "
+        + "(GBK/GB18030)."
+
+    @Option(help: ArgumentHelp(RulesOptions.registryEncodingHelp, valueName: "encoding"))
     var registryEncoding: RegistryEncoding = .utf8
 
     @Option(help: ArgumentHelp("Report year (one of the policy's programme years).", valueName: "year"))

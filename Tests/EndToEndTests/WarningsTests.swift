@@ -129,4 +129,34 @@ struct WarningsTests {
         let warnings = try #require(object["warnings"] as? [[String: Any]])
         #expect(warnings.map { $0["code"] as? String } == ["duplicate_file", "every_row_rejected"])
     }
+
+    @Test("check --registry flags unregistered and foreign VINs and gives the fleet average (SPEC 4, 6.1)")
+    func checkAgainstRegistry() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        folder.write(
+            "registry.csv",
+            "vin,operator,class,operator_name\nLZYTEST0000000001,OP1,heavy_truck,氢链\nLZYTEST0000000002,OP1,bus,氢链\n"
+                + "LZYTEST0000000003,OP2,bus,\n")
+        // Vehicle 1: 10.0 km on hydrogen, 0.1 km every 10 s.
+        var rows = Self.header
+        for step in 0...100 { rows += "LZYTEST0000000001,\(1_740_787_200 + step * 10),\(100 + step / 10).\(step % 10),50\n" }
+        rows += "LZYTEST0000000003,1740787200,1.0,50\nLZYTEST0000000009,1740787200,1.0,50\n"
+        folder.write("t/day.csv", rows)
+        let mine = try runH2fleet(["check", "--registry", "registry.csv", "--operator", "OP1", "t"], in: folder.url)
+        #expect(mine.status == 0)
+        #expect(mine.stdout.contains("unregistered_vehicles: 1 VIN is not in the registry"))
+        #expect(mine.stdout.contains("LZYTEST0000000009"))
+        #expect(mine.stdout.contains("other_operator_vehicles: 1 VIN is registered to another operator than OP1 (LZYTEST0000000003)"))
+        // 10.0 km over the fleet's 2 registered vehicles: average 5.0 km, below the built-in 7500 km.
+        #expect(
+            mine.stdout.contains(
+                "fleet_average: operator OP1 (氢链): 2 registered vehicles, 1 with frames in these files; "
+                    + "10.0 hydrogen km in all, average 5.0 km against the policy's 7500 km: not reached"))
+        let unsure = try runH2fleet(["check", "--registry", "registry.csv", "t"], in: folder.url)
+        #expect(unsure.stdout.contains("the files hold registered vehicles of 2 operators (OP1: 1, OP2: 1); give --operator"))
+        #expect(!unsure.stdout.contains("fleet_average"))
+        let bad = try runH2fleet(["check", "--registry", "t/day.csv", "t"], in: folder.url)
+        #expect(bad.status == 2)
+    }
 }
