@@ -114,9 +114,10 @@ private struct RegistryChecker {
         var repeated: [String] = []
         for (index, name) in header.fields.enumerated() {
             let folded = TextBytes.asciiLowercased(name)
-            guard let known = (Registry.requiredColumns + Registry.optionalColumns).first(where: {
-                $0.utf8.elementsEqual(folded.utf8)
-            })
+            guard
+                let known = (Registry.requiredColumns + Registry.optionalColumns).first(where: {
+                    $0.utf8.elementsEqual(folded.utf8)
+                })
             else { continue }
             if column[known] == nil {
                 column[known] = index

@@ -163,7 +163,8 @@ enum RegistryText {
                     fields.append(field(value[...]))
                     while index < count && isBlank(text[index]) { index += 1 }
                     if index < count && text[index] != comma && text[index] != lf && text[index] != cr {
-                        problem = "text after the closing quote of field \(fields.count) (a quote inside a field is "
+                        problem =
+                            "text after the closing quote of field \(fields.count) (a quote inside a field is "
                             + "written \"\")"
                         break fieldLoop
                     }

@@ -136,7 +136,8 @@ struct CSVDecoderTests {
             let (decoder, frames) = decode(headerLine + "\n" + rows, pieceSize: pieceSize)
             #expect(decoder.failure == nil)
             #expect(frames.count == 4)
-            #expect(frames.first == Frame(vin: Vin("LZYTEST0000000001")!, ts: 1_740_787_200, odometer: 1000, current: 500))
+            #expect(
+                frames.first == Frame(vin: Vin("LZYTEST0000000001")!, ts: 1_740_787_200, odometer: 1000, current: 500))
         }
     }
 

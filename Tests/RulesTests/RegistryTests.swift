@@ -93,15 +93,19 @@ struct RegistryTests {
         let text = "VIN,Operator,CLASS,Plate,Operator_Name,Notes,notes,\nlzytest0000000001,op1,bus,P1,Name,a,b,c\n"
         let registry = try registry(text)
         #expect(registry.vehicles[vin("LZYTEST0000000001")]?.plate == "P1")
-        #expect(registryError("vin,operator,class\nLZYTEST0000000001,op1,Bus\n")?.message.contains("unknown class 'Bus'") == true)
+        #expect(
+            registryError("vin,operator,class\nLZYTEST0000000001,op1,Bus\n")?.message.contains("unknown class 'Bus'")
+                == true)
     }
 
     @Test("lines whose fields are all empty are ignored, before the header too")
     func emptyLines() throws {
-        let text = ",,\n  \t \n\"\", \"\" ,\nvin,operator,class\n,,\n\r\nLZYTEST0000000001,op1,bus\n ,\t,\nLZYTEST0000000002,op1,bus"
+        let text =
+            ",,\n  \t \n\"\", \"\" ,\nvin,operator,class\n,,\n\r\nLZYTEST0000000001,op1,bus\n ,\t,\nLZYTEST0000000002,op1,bus"
         let registry = try registry(text)
         #expect(registry.vehicles.count == 2)
-        #expect(registryError("LZYTEST0000000001,op1,bus\n")?.message.contains("found: LZYTEST0000000001,op1,bus") == true)
+        #expect(
+            registryError("LZYTEST0000000001,op1,bus\n")?.message.contains("found: LZYTEST0000000001,op1,bus") == true)
     }
 
     @Test(
@@ -130,7 +134,10 @@ struct RegistryTests {
             ("vin,operator,class\nLZYTEST0000000001,OP1,\"  \"\n", 2, "the 'class' field is empty"),
             ("vin,operator,class\nLZYTEST000000000O,OP1,bus\n", 2, "'LZYTEST000000000O' is not a VIN"),
             ("vin,operator,class\nLZYTEST0000000001,.op,bus\n", 2, "'.op' is not an operator id"),
-            ("vin,operator,class\nLZYTEST0000000001,OP1,tram\n", 2, "unknown class 'tram' (the policy defines: bus, heavy_truck)"),
+            (
+                "vin,operator,class\nLZYTEST0000000001,OP1,tram\n", 2,
+                "unknown class 'tram' (the policy defines: bus, heavy_truck)"
+            ),
             (
                 "vin,operator,class\nLZYTEST0000000001,OP1,bus\n\nlzytest0000000001,OP2,bus\n", 4,
                 "VIN LZYTEST0000000001 is listed twice (first on line 2)"
@@ -143,7 +150,10 @@ struct RegistryTests {
             ("Vin,Operator,Vin,class\n", 1, "column 'vin' appears more than once"),
             ("vin,operator,class\nLZYTEST0000000001,OP1,\"bus\n", 2, "still open at the end of the file"),
             ("vin,operator,class\nLZYTEST0000000001,OP1,\"bus\"x\n", 2, "text after the closing quote of field 3"),
-            ("vin,operator,class\nLZYTEST0000000001,OP1\rX,bus\n", 2, "carriage return (CR) not followed by a line feed"),
+            (
+                "vin,operator,class\nLZYTEST0000000001,OP1\rX,bus\n", 2,
+                "carriage return (CR) not followed by a line feed"
+            ),
             ("vin,operator,class\nLZYTEST0000000001,OP1,bus\r", 2, "carriage return (CR) not followed by a line feed"),
         ])
     func errors(_ text: String, _ line: Int, _ fragment: String) {
@@ -169,7 +179,9 @@ struct RegistryTests {
         let error = registryError("vin,operator,class\nLZYTEST000000000O,.x,tram\n")
         #expect(error?.problemCount == 1)
         let message = error?.message ?? ""
-        #expect(message.contains("not a VIN") && message.contains("not an operator id") && message.contains("unknown class"))
+        #expect(
+            message.contains("not a VIN") && message.contains("not an operator id") && message.contains("unknown class")
+        )
     }
 
     // SPEC 4: every bad line is reported, the first 20, each with its line number.
@@ -216,7 +228,8 @@ struct RegistryTests {
     @Test("text quoted in messages cannot drive a terminal")
     func controlCharacters() {
         let error = registryError("vin,operator,class\nLZYTEST0000000001,op1,\"bus\u{1B}]0;x\u{07}\\\"\n")
-        #expect(error?.message.contains("unknown class 'bus\\x1B]0;x\\x07\\\\'") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.contains("unknown class 'bus\\x1B]0;x\\x07\\\\'") == true, "\(String(describing: error))")
     }
 
     @Test("an empty registry, or one of empty lines only, is an error")
@@ -264,7 +277,8 @@ struct RegistryEncodingTests {
     @Test("a GB18030 byte-order mark is dropped after decoding; four-byte sequences decode")
     func gb18030Details() throws {
         // U+20000 (𠀀) is 0x95 0x32 0x82 0x36 in GB18030.
-        let bytes = GBK.byteOrderMark + Array("vin,operator,class,operator_name\nLZYTEST0000000001,op1,bus,".utf8)
+        let bytes =
+            GBK.byteOrderMark + Array("vin,operator,class,operator_name\nLZYTEST0000000001,op1,bus,".utf8)
             + [0x95, 0x32, 0x82, 0x36] + GBK.首汽集团
         let registry = try Registry(bytes: bytes, file: "r.csv", classes: ["bus"], encoding: .gb18030)
         #expect(registry.operatorName(of: "op1") == "\u{20000}首汽集团")
@@ -273,11 +287,13 @@ struct RegistryEncodingTests {
     @Test(
         "bytes that are not GB18030 are an error naming the encoding and the line; nothing is replaced",
         arguments: [
-            ([0x80] as [UInt8], "0x80"), ([0xFF], "0xFF"), ([0x81, 0x20], "0x81 0x20"), ([0xB1], "ends inside a character"),
+            ([0x80] as [UInt8], "0x80"), ([0xFF], "0xFF"), ([0x81, 0x20], "0x81 0x20"),
+            ([0xB1], "ends inside a character"),
             ([0x84, 0x31, 0xA5, 0x30], "0x84 0x31 0xA5 0x30"),
         ])
     func badGB18030(_ bad: [UInt8], _ fragment: String) {
-        let bytes = Array("vin,operator,class,operator_name\nLZYTEST0000000001,op1,bus,\nLZYTEST0000000002,op1,bus,".utf8)
+        let bytes =
+            Array("vin,operator,class,operator_name\nLZYTEST0000000001,op1,bus,\nLZYTEST0000000002,op1,bus,".utf8)
             + bad
         let error = registryError(bytes: bytes, encoding: .gb18030)
         #expect(error?.line == 3)
@@ -289,7 +305,9 @@ struct RegistryEncodingTests {
     @Test("UTF-8 errors name the line of the first bad byte: overlong forms and surrogates are not UTF-8")
     func badUTF8() {
         for (bad, column) in [([0xC0, 0xAF] as [UInt8], 27), ([0xED, 0xA0, 0x80], 27), ([0xE4, 0xBA], 27)] {
-            let bytes = Array("vin,operator,class,plate\n\"LZYTEST0000000001\",op1,bus,\n\nLZYTEST0000000002,op1,bus,".utf8) + bad
+            let bytes =
+                Array("vin,operator,class,plate\n\"LZYTEST0000000001\",op1,bus,\n\nLZYTEST0000000002,op1,bus,".utf8)
+                + bad
             let error = registryError(bytes: bytes)
             #expect(error?.line == 4)
             #expect(error?.message.contains("at column \(column)") == true, "\(String(describing: error))")
