@@ -150,11 +150,33 @@ public enum SubsidyRun {
         year: Int, settings: RunSettings
     ) -> Report {
         let reportYear = ReportYear(year, offset: policy.timezoneOffset)
-        let (decoded, store) = decodeAll(files, policy: policy, year: reportYear, settings: settings)
-        let measured = measure(store, files: files, policy: policy, year: reportYear, settings: settings)
-        var checked = decoded
-        for read in measured.secondReads where checked[read.file].error == nil {
-            checked[read.file].error = changedFileError(first: checked[read.file].stored?.sha256, second: read)
+        // A file read a second time (to merge overlapping data) that fails then or changed in
+        // between counts not at all (SPEC 2.2): the run is made again without it, so none of
+        // its first read's segments stay in any vehicle's figures. Each round fails at least
+        // one more file, so this ends; files do not change under a run in the usual case.
+        var failedLater: [Int: String] = [:]
+        var firstRead: [DecodedFile] = []
+        var checked: [DecodedFile]
+        var measured: Measured
+        while true {
+            let active = files.indices.filter { failedLater[$0] == nil }
+            let (decoded, store) = decodeAll(active.map { files[$0] }, policy: policy, year: reportYear, settings: settings)
+            measured = measure(
+                store, files: active.map { files[$0] }, policy: policy, year: reportYear, settings: settings)
+            if firstRead.isEmpty { firstRead = decoded }
+            var newlyFailed: [Int: String] = [:]
+            for read in measured.secondReads where decoded[read.file].error == nil {
+                if let error = changedFileError(first: decoded[read.file].stored?.sha256, second: read) {
+                    newlyFailed[active[read.file]] = error
+                }
+            }
+            if newlyFailed.isEmpty {
+                checked = firstRead
+                for (position, index) in active.enumerated() { checked[index] = decoded[position] }
+                for (index, error) in failedLater { checked[index].error = error }
+                break
+            }
+            failedLater.merge(newlyFailed) { first, _ in first }
         }
         let entries = zip(files, checked).map(fileEntry)
         let spans = checked.filter { $0.error == nil }.compactMap(\.timeSpan)

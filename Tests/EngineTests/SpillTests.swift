@@ -75,9 +75,10 @@ struct SpillTests {
     }
 
     // A file that changes between the first read and the second (an upload still being
-    // written) would mix two versions of it into the figures: the run names it as failed.
+    // written) would mix two versions of it into the figures: the run names it as failed, and
+    // none of its frames count in any vehicle's figures (SPEC 2.2: whole or not at all).
     @Test(
-        "a file that changes before it is read again is reported as failed",
+        "a file that changes before it is read again is reported as failed and counts not at all",
         arguments: [1 << 30, 32 * 200])
     func changedBetweenReads(_ memoryLimit: Int) throws {
         let folder = TemporaryFolder()
@@ -98,6 +99,12 @@ struct SpillTests {
         #expect(entry.error?.contains("changed while h2fleet was reading it") == true)
         #expect(report.files.first { $0.path.hasSuffix("a.csv") }?.error == nil)
         #expect(report.hasFailedInputs)
+        #expect(entry.frames == 0 && report.frames == report.files.first { $0.path.hasSuffix("a.csv") }?.frames)
+        // The figures are those of the other file alone.
+        let alone = try runReport([folder.path("telemetry/a.csv")], settings: RunSettings(threads: 1))
+        #expect(report.outcome.vehicles == alone.outcome.vehicles)
+        #expect(report.exactDuplicates == alone.exactDuplicates)
+        #expect(alone.outcome.vehicles.contains { $0.figures.hydrogen > 0 })
     }
 
     // Only the stretch where segments overlap is merged frame by frame, from the files that
