@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         // The doors to C: only `Archives` imports them.
@@ -69,10 +70,16 @@ let package = Package(
             dependencies: ["Archives", "Frames", "Timelines", "Figures", "Rules", "Subsidy", "Reports"],
             swiftSettings: strict
         ),
+        // The ledger (SPEC 10): archives and partial results in SQLite, through GRDB.
+        .target(
+            name: "Ledger",
+            dependencies: ["Engine", "Archives", "Frames", "Reports", "Rules", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         // Thin executable: argument parsing and exit codes only.
         .executableTarget(
             name: "h2fleet",
-            dependencies: ["Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Engine", "Ledger", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         // Helpers shared by the test targets (fixtures, temporary folders, running the CLI).

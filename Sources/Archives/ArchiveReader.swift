@@ -26,6 +26,12 @@ public struct StoredFile: Sendable, Equatable {
     public var bytes: Int64
     /// Lower-case hex SHA-256 of the bytes as stored.
     public var sha256: String
+
+    /// Describes a stored file.
+    public init(bytes: Int64, sha256: String) {
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
 }
 
 /// Streams files from disk through zstd or gzip (by name, SPEC 2.2) into a `ByteSink`, never

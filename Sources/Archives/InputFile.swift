@@ -52,6 +52,25 @@ public struct InputFile: Sendable, Hashable {
         }
     }
 
+    /// What decides how the file's bytes are read, as a name ending: the format (`csv`,
+    /// `gbt32960`, `gbt32960.hex`) and the compression (`.zst`, `.gz`): `csv.zst`. The same bytes
+    /// under a name of another kind are another source (SPEC 10.1).
+    public var kind: String {
+        let base = format == .csv ? "csv" : format == .gbt32960 ? "gbt32960" : "gbt32960.hex"
+        switch compression {
+        case .none: return base
+        case .zstd: return base + ".zst"
+        case .gzip: return base + ".gz"
+        }
+    }
+
+    /// A file at `fileSystemPath`, reported as `path`, read as `kind` (see `kind`) says, whatever
+    /// its names: an archive a ledger stores under its SHA-256.
+    public init(path: String, fileSystemPath: String, kind: String) {
+        self.init(path: path, fileSystemPath: "source." + kind)
+        self.fileSystemPath = fileSystemPath
+    }
+
     /// Whether a file found inside a directory is read, by its name: it ends in `.csv`,
     /// `.gbt32960` or `.gbt32960.hex`, optionally followed by `.zst` or `.gz`, in any letter case,
     /// and does not start with `.` (SPEC 2.2).

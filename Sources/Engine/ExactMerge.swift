@@ -38,8 +38,10 @@ struct ExactItem: Sendable {
     var files: [Int]
 
     /// A vehicle merged whole from `files`.
-    static func whole(_ vin: Vin, frames: Int, files: [Int]) -> ExactItem {
-        ExactItem(vin: vin, windows: [Int64.min...Int64.max], kept: [], frames: frames, files: files)
+    /// A vehicle merged whole from `files`; with a `cutoff`, only its frames before it.
+    static func whole(_ vin: Vin, frames: Int, files: [Int], cutoff: Int64? = nil) -> ExactItem {
+        ExactItem(vin: vin, windows: [Int64.min...(cutoff.map { $0 - 1 } ?? Int64.max)], kept: [], frames: frames,
+            files: files)
     }
 
     /// The items' vehicles, in order: a frame's slot is its vehicle's item.

@@ -102,15 +102,20 @@ public enum SubsidyRun {
     /// - Throws: `RunError` for a bad policy, registry, year or a missing input.
     static func prepare(_ request: SubsidyRequest) throws(RunError) -> Prepared {
         let (policy, policySHA) = try loadPolicy(request.policyPath)
-        guard policy.years.contains(request.year) else {
-            throw RunError(
-                "year \(request.year) is not covered by policy '\(policy.id)' "
-                    + "(its years: \(policy.years.map(String.init).joined(separator: ", ")))")
-        }
+        try checkYear(request.year, of: policy)
         let (registry, source) = try loadRegistry(request.registryPath, encoding: request.registryEncoding, policy: policy)
         return Prepared(
             policy: policy, policySHA256: policySHA, registry: registry, registrySource: source,
             inputs: try discover(request.inputs))
+    }
+
+    /// Stops a run for a year the policy does not cover (SPEC 5).
+    public static func checkYear(_ year: Int, of policy: Policy) throws(RunError) {
+        guard policy.years.contains(year) else {
+            throw RunError(
+                "year \(year) is not covered by policy '\(policy.id)' "
+                    + "(its years: \(policy.years.map(String.init).joined(separator: ", ")))")
+        }
     }
 
     /// Reads and validates the registry at `path` (SPEC 4) for `policy`'s classes.
@@ -212,7 +217,7 @@ public enum SubsidyRun {
     }
 
     /// The files named by `inputs` and those skipped (SPEC 2.2); a missing input is bad usage.
-    static func discover(_ inputs: [String]) throws(RunError) -> DiscoveredInputs {
+    public static func discover(_ inputs: [String]) throws(RunError) -> DiscoveredInputs {
         do {
             return try InputDiscovery.discover(inputs)
         } catch {
@@ -398,16 +403,18 @@ extension SubsidyRun {
     /// that stretch are merged frame by frame from the files they came from: at once when they
     /// fit the memory budget; otherwise in buckets that do, spilled to a temporary folder in one
     /// more pass over the files (or, when spilling fails, one more pass per bucket).
+    /// With a `cutoff`, frames at or after it are left out (a year-to-date report, SPEC 10.3):
+    /// the store holds none, and vehicles merged whole read none.
     static func measure(
         _ store: SegmentStore, files: [InputFile], policy: Policy, year: ReportYear,
-        settings: RunSettings
+        settings: RunSettings, cutoff: Int64? = nil
     ) -> Measured {
         var result = Measured()
         var items: [ExactItem] = []
         for (vin, vehicle) in store.vehicles {
             let list = vehicle.segments
             if let frames = vehicle.overlappingFrames {
-                items.append(.whole(vin, frames: frames, files: store.files(of: vin)))
+                items.append(.whole(vin, frames: frames, files: store.files(of: vin), cutoff: cutoff))
             } else if vehicle.overlaps, let item = exactItem(vin, vehicle) {
                 items.append(item)
             } else if let joined = SegmentJoin.figures(list, year: year, limits: policy.limits) {
@@ -416,7 +423,7 @@ extension SubsidyRun {
                 result.conflicting += list.reduce(0) { $0 + $1.conflictingDuplicates }
             } else {
                 let frames = list.reduce(0) { $0 + SegmentStore.frames(of: $1) }
-                items.append(.whole(vin, frames: frames, files: store.files(of: vin)))
+                items.append(.whole(vin, frames: frames, files: store.files(of: vin), cutoff: cutoff))
             }
         }
         result.mergedVehicles = items.count
@@ -426,7 +433,7 @@ extension SubsidyRun {
         let again = merged.filter { $0.value == nil }.map(\.key).sorted().map { vin in
             ExactItem.whole(
                 vin, frames: store.vehicles[vin]!.segments.reduce(0) { $0 + SegmentStore.frames(of: $1) },
-                files: store.files(of: vin))
+                files: store.files(of: vin), cutoff: cutoff)
         }
         if !again.isEmpty {
             merged.merge(

@@ -1,3 +1,5 @@
+import Frames
+
 /// The days of one year (by index from 1 January) that have data: a 384-bit set.
 public struct DaySet: Sendable, Equatable {
     private var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
@@ -37,5 +39,18 @@ public struct DaySet: Sendable, Equatable {
     public static func == (lhs: DaySet, rhs: DaySet) -> Bool {
         lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2
             && lhs.words.3 == rhs.words.3 && lhs.words.4 == rhs.words.4 && lhs.words.5 == rhs.words.5
+    }
+
+    /// Writes the set (48 bytes).
+    public func encode(into writer: inout ByteWriter) {
+        for word in [words.0, words.1, words.2, words.3, words.4, words.5] { writer.write(word) }
+    }
+
+    /// Reads a set `encode` wrote.
+    public init(decoding reader: inout ByteReader) throws(ByteReaderError) {
+        words = (
+            try reader.read(), try reader.read(), try reader.read(), try reader.read(), try reader.read(),
+            try reader.read()
+        )
     }
 }

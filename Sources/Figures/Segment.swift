@@ -121,7 +121,7 @@ public struct Segment: Sendable {
         return figures
     }
 
-    private init(
+    init(
         first: Reading, last: Reading, keptFrames: Int, figures: VehicleYear, exactDuplicates: Int,
         conflictingDuplicates: Int, head: [Reading], end: IntervalWalker?
     ) {

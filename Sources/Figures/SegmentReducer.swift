@@ -25,15 +25,23 @@ public struct SegmentReducer: FrameSink {
     /// Room for readings the buffers may keep from file to file.
     let retainedReadings: Int
     private let holdBack: Int
+    /// Whether segments are cut at local-day boundaries, each for the year of its day (the
+    /// ledger's partial results, SPEC 10), instead of made for `year`.
+    private let cutAtLocalDays: Bool
     /// The segments of the current file, in the order they were made.
     public private(set) var segments: [(vin: Vin, segment: Segment)] = []
 
     /// Creates a reducer for the report `year` that summarises every `chunkFrames` frames; its
     /// buffers keep room for `retainedReadings` (by default the larger of 2^20 and two chunks).
+    ///
+    /// With `cutAtLocalDays`, each segment holds the frames of one local day (in `year`'s zone)
+    /// and is made for the year of that day, whatever `year` says: a partial result from which
+    /// any year or date range can be assembled (SPEC 10.1).
     public init(
         year: ReportYear, limits: TelemetryLimits, chunkFrames: Int = 1 << 17, holdBack: Int = 64,
-        retainedReadings: Int? = nil
+        retainedReadings: Int? = nil, cutAtLocalDays: Bool = false
     ) {
+        self.cutAtLocalDays = cutAtLocalDays
         self.retainedReadings = retainedReadings ?? max(2 * chunkFrames, 1 << 20)
         self.year = year
         self.limits = limits
@@ -106,13 +114,38 @@ public struct SegmentReducer: FrameSink {
                     continue
                 }
             }
-            let segment = Segment(
-                sortedReadings: UnsafeBufferPointer(rebasing: readings[0..<cut]), year: year, limits: limits)
-            segments.append((table.vins[index], segment))
+            let run = UnsafeBufferPointer(rebasing: readings[0..<cut])
+            if cutAtLocalDays {
+                for (day, dayYear) in Self.localDays(of: run, offset: year.offset) {
+                    segments.append(
+                        (table.vins[index], Segment(sortedReadings: UnsafeBufferPointer(rebasing: day), year: dayYear, limits: limits)))
+                }
+            } else {
+                segments.append((table.vins[index], Segment(sortedReadings: run, year: year, limits: limits)))
+            }
             buffers.removeFirst(cut, of: index)
             if cut < readings.count { stillBuffered.append(index) }
         }
         touched = stillBuffered
+    }
+}
+
+extension SegmentReducer {
+    /// Sorted readings cut into runs of one local day each, with the year of each day.
+    static func localDays(of sorted: UnsafeBufferPointer<Reading>, offset: Int) -> [(
+        Slice<UnsafeBufferPointer<Reading>>, ReportYear
+    )] {
+        var runs: [(Slice<UnsafeBufferPointer<Reading>>, ReportYear)] = []
+        var start = 0
+        while start < sorted.count {
+            let day = CivilTime.localDay(sorted[start].ts, offset: offset)
+            let next = Int64(day + 1) * 86_400 - Int64(offset)
+            var end = start + 1
+            while end < sorted.count && sorted[end].ts < next { end += 1 }
+            runs.append((sorted[start..<end], ReportYear(CivilTime.date(fromDays: day).year, offset: offset)))
+            start = end
+        }
+        return runs
     }
 }
 

@@ -121,3 +121,34 @@ public struct RejectionTally: Sendable, Equatable {
         }
     }
 }
+
+extension RejectionTally {
+    /// Writes the counts and samples.
+    public func encode(into writer: inout ByteWriter) {
+        writer.write(UInt8(counts.count))
+        for reason in counts.indices {
+            writer.write(Int64(counts[reason]))
+            writer.write(UInt8(samples[reason].count))
+            for sample in samples[reason] {
+                writer.write(sample.position)
+                writer.write(string: sample.text)
+            }
+        }
+    }
+
+    /// Reads a tally `encode` wrote.
+    public init(decoding reader: inout ByteReader) throws(ByteReaderError) {
+        self.init()
+        guard Int(try reader.read(UInt8.self)) == counts.count else {
+            throw ByteReaderError("the rejection reasons are not this version's")
+        }
+        for reason in counts.indices {
+            counts[reason] = Int(try reader.read(Int64.self))
+            let sampleCount = Int(try reader.read(UInt8.self))
+            for _ in 0..<sampleCount {
+                let position: Int64 = try reader.read()
+                samples[reason].append(RejectedSample(position: position, text: try reader.readString()))
+            }
+        }
+    }
+}

@@ -30,7 +30,7 @@ extension Report {
         let byReason: [(String, JSONValue)] = RejectionReason.allCases.map {
             ($0.name, .int(allRejections.counts[$0.rawValue]))
         }
-        let root: JSONValue = .object([
+        var members: [(String, JSONValue)] = [
             ("schema", .string("h2fleet.report/1")),
             ("engine", .object([("version", .string(engineVersion)), ("rules", .string(rulesVersion))])),
             ("policy", .object([("id", .string(policyId)), ("sha256", .string(policySHA256))])),
@@ -44,6 +44,17 @@ extension Report {
                 } ?? .null
             ),
             ("year", .int(year)),
+        ]
+        if let through {
+            members.append(
+                (
+                    "period",
+                    .object([
+                        ("from", .string("\(year)-01-01")), ("through", .string(CivilTime.dateText(day: through))),
+                    ])
+                ))
+        }
+        members += [
             (
                 "inputs",
                 .object([
@@ -78,12 +89,9 @@ extension Report {
                     ("subsidy_yuan", .number(Units.yuan(totals.subsidyFen))),
                 ])
             ),
-            (
-                "warnings",
-                .array(warnings.map(\.json))
-            ),
-        ])
-        return root.rendered()
+            ("warnings", .array(warnings.map(\.json))),
+        ]
+        return JSONValue.object(members).rendered()
     }
 
     /// `vehicles.csv` (SPEC 7.2).

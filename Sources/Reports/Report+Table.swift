@@ -8,7 +8,8 @@ extension Report {
         let totals = self.totals
         let allRejections = rejections
         let failed = files.filter { $0.error != nil }
-        var out = "h2fleet \(engineVersion) — policy \(policyId), year \(year), rules \(rulesVersion)\n"
+        let period = through.map { "year to date through \(CivilTime.dateText(day: $0))" } ?? "year \(year)"
+        var out = "h2fleet \(engineVersion) — policy \(policyId), \(period), rules \(rulesVersion)\n"
         out +=
             "Inputs: \(files.count) file\(files.count == 1 ? "" : "s") (\(failed.count) failed), "
             + "\(frames) frames, \(allRejections.total) rejected rows, "

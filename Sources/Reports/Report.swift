@@ -83,6 +83,9 @@ public struct Report: Sendable {
     /// The earliest and latest time of any valid frame of the files that did not fail, whatever
     /// its year; `nil` without frames.
     public var frameSpan: ClosedRange<Int64>?
+    /// The last local day (days since 1970-01-01) of a year-to-date report (SPEC 10.3); `nil`
+    /// for the whole year.
+    public var through: Int?
     /// What a person should not miss (SPEC 7.1), sorted by code, then path.
     public var warnings: [ReportWarning] = []
 

@@ -111,8 +111,11 @@ public struct ReportWarning: Sendable, Equatable {
     ///   - builtInPolicy: whether the run used the built-in policy, whose rates are placeholders.
     ///   - skipped: paths of the files skipped in directories.
     ///   - emptyDirectories: directory arguments with no telemetry file.
+    ///   - yearCoverage: the first and last frame time in the year over all vehicles; by default
+    ///     from the report's vehicles (a year-to-date report gives the full year's).
     public static func collect(
-        _ report: Report, builtInPolicy: Bool, skipped: [String] = [], emptyDirectories: [String] = []
+        _ report: Report, builtInPolicy: Bool, skipped: [String] = [], emptyDirectories: [String] = [],
+        yearCoverage: (first: Int64, last: Int64)?? = nil
     ) -> [ReportWarning] {
         var warnings = aboutInputs(
             files: report.files.map { ($0.path, $0.frames, $0.rejections, $0.error != nil) }, skipped: skipped,
@@ -126,7 +129,12 @@ public struct ReportWarning: Sendable, Equatable {
         }
         let zone = report.timezoneOffset
         let inYear = report.outcome.vehicles.filter { $0.figures.frames > 0 }
-        if let span = report.frameSpan, inYear.isEmpty {
+        let coverage =
+            yearCoverage
+            ?? inYear.compactMap(\.figures.firstTs).min().flatMap { first in
+                inYear.compactMap(\.figures.lastTs).max().map { (first, $0) }
+            }
+        if let span = report.frameSpan, coverage == nil {
             let first = CivilTime.date(fromDays: CivilTime.localDay(span.lowerBound, offset: zone)).year
             let last = CivilTime.date(fromDays: CivilTime.localDay(span.upperBound, offset: zone)).year
             let years = first == last ? "\(first)" : "\(first) to \(last)"
@@ -136,8 +144,7 @@ public struct ReportWarning: Sendable, Equatable {
                     "the inputs hold frames of \(years), none of \(report.year): every vehicle has 0 km; "
                         + "check --year"))
         }
-        if let first = inYear.compactMap(\.figures.firstTs).min(), let last = inYear.compactMap(\.figures.lastTs).max()
-        {
+        if let (first, last) = coverage {
             let firstDay = CivilTime.localDay(first, offset: zone)
             let lastDay = CivilTime.localDay(last, offset: zone)
             let yearStart = CivilTime.days(year: report.year, month: 1, day: 1)

@@ -1,3 +1,5 @@
+import Frames
+
 /// Receives what `IntervalWalker` decides, in time order.
 public protocol WalkSink {
     /// `reading` is an odometer outlier (SPEC 3.3): dropped before intervals are classified.
@@ -106,5 +108,48 @@ public struct IntervalWalker: Sendable, Equatable {
         var finalClass = pendingRaw
         if finalClass.isPowered && (rollbackBeforePending || next == .rollback) { finalClass = .suspect }
         sink.interval(from: pendingFrom, to: lastKept, finalClass)
+    }
+}
+
+extension Reading {
+    /// Writes the reading (16 bytes).
+    public func encode(into writer: inout ByteWriter) {
+        writer.write(ts)
+        writer.write(odometer)
+        writer.write(current)
+    }
+
+    /// Reads a reading `encode` wrote.
+    public init(decoding reader: inout ByteReader) throws(ByteReaderError) {
+        self.init(ts: try reader.read(), odometer: try reader.read(), current: try reader.read())
+    }
+}
+
+extension IntervalWalker {
+    /// Writes the walker's state (its limits are the policy's, recorded by whoever stores it).
+    public func encode(into writer: inout ByteWriter) {
+        for reading in [beforePrevious, previous, lastKept, pendingFrom] { reading.encode(into: &writer) }
+        writer.write(UInt8(seen))
+        writer.write(previousOutOfLine)
+        writer.write(pendingRaw.rawValue)
+        writer.write(rollbackBeforePending)
+        writer.write(Int64(kept))
+    }
+
+    /// Reads a walker's state that `encode` wrote, with the policy's `limits`.
+    public init(decoding reader: inout ByteReader, limits: TelemetryLimits) throws(ByteReaderError) {
+        self.init(limits: limits)
+        beforePrevious = try Reading(decoding: &reader)
+        previous = try Reading(decoding: &reader)
+        lastKept = try Reading(decoding: &reader)
+        pendingFrom = try Reading(decoding: &reader)
+        seen = Int(try reader.read(UInt8.self))
+        previousOutOfLine = try reader.readBool()
+        guard let raw = IntervalClass(rawValue: try reader.read(UInt8.self)) else {
+            throw ByteReaderError("an interval class is out of range")
+        }
+        pendingRaw = raw
+        rollbackBeforePending = try reader.readBool()
+        kept = Int(try reader.read(Int64.self))
     }
 }

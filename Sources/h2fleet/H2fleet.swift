@@ -16,6 +16,6 @@ struct H2fleet: ParsableCommand {
             3 finished, but at least one input failed (reports still written, failures named).
             """,
         version: "h2fleet \(engineVersion), rules \(rulesVersion) (docs/SPEC.md)",
-        subcommands: [SubsidyCommand.self, CheckCommand.self, ExplainCommand.self]
+        subcommands: [SubsidyCommand.self, CheckCommand.self, ExplainCommand.self, IngestCommand.self, ReportCommand.self]
     )
 }

@@ -84,6 +84,12 @@ struct SubsidyCommand: ParsableCommand {
             bar?.finish()
             throw error
         }
+        try SubsidyCommand.emit(report, out: out, format: format)
+    }
+
+    /// Writes the reports into `out`, prints `format` and the warnings, and exits with status 3
+    /// when an input failed (SPEC 7): what `subsidy` and `report` do with their report.
+    static func emit(_ report: Report, out: String?, format: Format) throws {
         if let out {
             try OutputWriter.write(report, to: out)
         }

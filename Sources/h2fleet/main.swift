@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Ledger
 
 /// Runs the command and maps every outcome to SPEC 7's exit statuses: 0 success, 2 bad usage
 /// or configuration, 3 finished with failed inputs.
@@ -16,7 +17,7 @@ do {
         exit(0)
     }
     var message = H2fleet.fullMessage(for: error)
-    if error is RunError || error is OutputError {
+    if error is RunError || error is OutputError || error is LedgerError {
         message = "h2fleet: error: \(error)"
     }
     FileHandle.standardError.write(Data((message + "\n").utf8))

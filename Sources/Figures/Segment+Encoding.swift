@@ -1,0 +1,82 @@
+import Frames
+import Timelines
+
+extension VehicleYear {
+    /// Writes the figures.
+    public func encode(into writer: inout ByteWriter) {
+        for count in [frames, exactDuplicates, conflictingDuplicates, rollbacks, outliers] { writer.write(Int64(count)) }
+        writer.write(firstTs != nil)
+        writer.write(firstTs ?? 0)
+        writer.write(lastTs != nil)
+        writer.write(lastTs ?? 0)
+        days.encode(into: &writer)
+        for distance in [hydrogen, battery, gap, overspeed, suspect] { writer.write(distance) }
+    }
+
+    /// Reads figures `encode` wrote.
+    public init(decoding reader: inout ByteReader) throws(ByteReaderError) {
+        self.init()
+        frames = Int(try reader.read(Int64.self))
+        exactDuplicates = Int(try reader.read(Int64.self))
+        conflictingDuplicates = Int(try reader.read(Int64.self))
+        rollbacks = Int(try reader.read(Int64.self))
+        outliers = Int(try reader.read(Int64.self))
+        let hasFirst = try reader.readBool()
+        let first: Int64 = try reader.read()
+        firstTs = hasFirst ? first : nil
+        let hasLast = try reader.readBool()
+        let last: Int64 = try reader.read()
+        lastTs = hasLast ? last : nil
+        days = try DaySet(decoding: &reader)
+        hydrogen = try reader.read()
+        battery = try reader.read()
+        gap = try reader.read()
+        overspeed = try reader.read()
+        suspect = try reader.read()
+    }
+}
+
+extension Segment {
+    /// Writes the segment: a partial result that any later run with the same telemetry rules
+    /// can join with others exactly (SPEC 10.1).
+    public func encode(into writer: inout ByteWriter) {
+        first.encode(into: &writer)
+        last.encode(into: &writer)
+        writer.write(Int64(keptFrames))
+        writer.write(Int64(exactDuplicates))
+        writer.write(Int64(conflictingDuplicates))
+        figures.encode(into: &writer)
+        writer.write(UInt32(head.count))
+        for reading in head { reading.encode(into: &writer) }
+        writer.write(end != nil)
+        end?.encode(into: &writer)
+    }
+
+    /// Reads a segment `encode` wrote, for the telemetry rules `limits` it was made with.
+    public init(decoding reader: inout ByteReader, limits: TelemetryLimits) throws(ByteReaderError) {
+        let first = try Reading(decoding: &reader)
+        let last = try Reading(decoding: &reader)
+        let keptFrames = Int(try reader.read(Int64.self))
+        let exact = Int(try reader.read(Int64.self))
+        let conflicting = Int(try reader.read(Int64.self))
+        let figures = try VehicleYear(decoding: &reader)
+        let headCount = Int(try reader.read(UInt32.self))
+        guard headCount >= 1, headCount <= keptFrames else { throw ByteReaderError("a segment's head is out of range") }
+        var head: [Reading] = []
+        head.reserveCapacity(headCount)
+        for _ in 0..<headCount { head.append(try Reading(decoding: &reader)) }
+        let end = try reader.readBool() ? try IntervalWalker(decoding: &reader, limits: limits) : nil
+        self.init(
+            first: first, last: last, keptFrames: keptFrames, figures: figures, exactDuplicates: exact,
+            conflictingDuplicates: conflicting, head: head, end: end)
+    }
+
+    /// The segment with no figures of its own (frames, days, intervals), for a segment outside
+    /// the period a report covers: it still gives the readings and walker state that decide the
+    /// first intervals inside the period.
+    public func withoutFigures() -> Segment {
+        var copy = self
+        copy.figures = VehicleYear()
+        return copy
+    }
+}

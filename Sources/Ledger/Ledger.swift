@@ -1,0 +1,392 @@
+import Archives
+import Engine
+import Foundation
+import Frames
+import GRDB
+import Reports
+import Rules
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Why a ledger command cannot go on (exit status 2): a policy or rules version that differs
+/// from the ledger's, a damaged ledger, an archive missing, a file system error.
+public struct LedgerError: Error, CustomStringConvertible, Sendable {
+    /// What kind of problem.
+    public enum Code: String, Sendable {
+        /// The ledger was made with other telemetry rules (SPEC 10.1).
+        case policyMismatch = "policy_mismatch"
+        /// The ledger was made by another rules version.
+        case rulesMismatch = "rules_mismatch"
+        /// The database or a stored partial result cannot be read.
+        case damaged
+        /// An archive the ledger lists is not in `archives/`, or differs from what was ingested.
+        case archiveMissing = "archive_missing"
+        /// No such source.
+        case notFound = "not_found"
+        /// The directory or a file in it cannot be written or read.
+        case io
+    }
+
+    /// What kind of problem.
+    public var code: Code
+    /// What is wrong and what to do, naming the file or field.
+    public var message: String
+    /// The message.
+    public var description: String { message }
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// What became of one file given to `ingest` (SPEC 10.2).
+public struct IngestOutcome: Sendable, Equatable {
+    /// What happened.
+    public enum Status: Sendable, Equatable {
+        /// Stored and counted.
+        case new
+        /// Its source was already in the ledger and read: not stored or counted again.
+        case alreadyIngested
+        /// A failed file (SPEC 2.2), recorded as failed with its reason (or not recorded when it
+        /// could not be read at all).
+        case failed(String)
+    }
+
+    /// The path as given.
+    public var path: String
+    /// The source's SHA-256, when the file could be read.
+    public var sha256: String?
+    /// What happened.
+    public var status: Status
+}
+
+/// A ledger (SPEC 10.1): a directory holding `ledger.sqlite` and `archives/`, where every
+/// ingested file is kept as received under its SHA-256, beside each source's partial result.
+///
+/// A report assembles the partial results (`SubsidyRun.assemble`) and reads an archive again
+/// only for the stretches where a vehicle's sources overlap in time.
+public final class Ledger: Sendable {
+    /// The ledger's directory.
+    public let directory: String
+    private let database: DatabasePool
+
+    /// The database file's name in the directory.
+    public static let databaseName = "ledger.sqlite"
+
+    /// Opens the ledger in `directory`, creating it when `create` is set and it does not exist,
+    /// and checks that `policy`'s telemetry rules and this engine's rules version are the ones
+    /// it was made with (SPEC 10.1).
+    /// - Throws: `LedgerError` naming the field and both values when they differ, or what cannot
+    ///   be read or written.
+    public init(directory: String, policy: Policy, create: Bool) throws(LedgerError) {
+        self.directory = directory
+        let file = directory + "/" + Ledger.databaseName
+        if !FileManager.default.fileExists(atPath: file) {
+            guard create else {
+                throw LedgerError(.notFound, "\(directory) is not a ledger (no \(Ledger.databaseName)); make one with h2fleet ingest")
+            }
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory + "/archives", withIntermediateDirectories: true)
+            } catch {
+                throw LedgerError(.io, "cannot make the ledger directory \(directory): \(error.localizedDescription)")
+            }
+        }
+        var configuration = Configuration()
+        // Writers wait for each other: one ingest commits at a time (SPEC 10.1).
+        configuration.busyMode = .timeout(600)
+        do {
+            database = try DatabasePool(path: file, configuration: configuration)
+            try Ledger.migrator.migrate(database)
+        } catch {
+            throw LedgerError(.damaged, "cannot open the ledger database \(file): \(error)")
+        }
+        try checkRules(policy)
+        removeLeftovers()
+    }
+
+    /// The schema, version by version.
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    CREATE TABLE sources (
+                        id INTEGER PRIMARY KEY,
+                        sha256 TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        bytes INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        error TEXT,
+                        operator TEXT,
+                        received_at TEXT NOT NULL,
+                        withdrawn_at TEXT,
+                        withdrawn_by TEXT,
+                        partial BLOB NOT NULL,
+                        UNIQUE (sha256, kind)
+                    );
+                    """)
+        }
+        return migrator
+    }
+
+    /// The fields of the policy that decide frames and intervals, as the ledger records them.
+    static func ruleFields(_ policy: Policy) -> [(String, String)] {
+        [
+            ("rules", rulesVersion),
+            ("timezone", CivilTime.offsetText(policy.timezoneOffset)),
+            ("telemetry.max_gap_s", String(policy.limits.maxGapSeconds)),
+            ("telemetry.max_speed_kmh", String(policy.limits.maxSpeedKmh)),
+            ("telemetry.fc_on_min_current_a", Units.km(Int64(policy.limits.fuelCellOnCurrent))),
+        ]
+    }
+
+    /// Records the rules on a new ledger; refuses a policy or engine whose rules differ.
+    private func checkRules(_ policy: Policy) throws(LedgerError) {
+        let fields = Ledger.ruleFields(policy)
+        let recorded: [String: String]
+        do {
+            recorded = try database.write { db in
+                let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM meta")
+                if rows.isEmpty {
+                    for (key, value) in fields {
+                        try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+                    }
+                    return Dictionary(uniqueKeysWithValues: fields)
+                }
+                return Dictionary(rows.map { ($0["key"] as String, $0["value"] as String) }) { first, _ in first }
+            }
+        } catch {
+            throw LedgerError(.damaged, "cannot read the ledger's rules in \(directory): \(error)")
+        }
+        for (key, value) in fields {
+            guard let theirs = recorded[key] else {
+                throw LedgerError(.damaged, "the ledger \(directory) does not record '\(key)'")
+            }
+            if theirs != value {
+                if key == "rules" {
+                    throw LedgerError(
+                        .rulesMismatch,
+                        "the ledger \(directory) was made with rules \(theirs); this h2fleet applies \(value)")
+                }
+                throw LedgerError(
+                    .policyMismatch,
+                    "the policy's \(key) is \(value), but the ledger \(directory) was made with \(theirs): "
+                        + "frames and intervals would be judged differently (use the ledger's policy, or a new ledger)")
+            }
+        }
+    }
+
+    /// Removes temporary archive files of ingests that were killed (their process is gone).
+    private func removeLeftovers() {
+        let archives = directory + "/archives"
+        guard let shards = try? FileManager.default.contentsOfDirectory(atPath: archives) else { return }
+        for shard in shards {
+            let folder = archives + "/" + shard
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                guard let marker = name.range(of: ".tmp-") else { continue }
+                let pid = Int32(name[marker.upperBound...]) ?? 0
+                if pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) { continue }
+                try? FileManager.default.removeItem(atPath: folder + "/" + name)
+            }
+        }
+    }
+
+    /// Where the archive with `sha256` is kept: `archives/ab/ab12…`.
+    public func archivePath(_ sha256: String) -> String {
+        "\(directory)/archives/\(sha256.prefix(2))/\(sha256)"
+    }
+
+    /// Ingests `files` (SPEC 10.2): each new source's bytes are stored under `archives/` (written,
+    /// flushed, renamed) and its partial result committed in one transaction per file.
+    /// - Parameters:
+    ///   - operatorId: who sent them (an upload), or `nil` from the command line.
+    public func ingest(_ files: [InputFile], policy: Policy, threads: Int, operatorId: String? = nil)
+        throws(LedgerError) -> [IngestOutcome]
+    {
+        let partials = SubsidyRun.partials(of: files, policy: policy, threads: threads)
+        var outcomes: [IngestOutcome] = []
+        for (file, partial) in zip(files, partials) {
+            guard let stored = partial.stored else {
+                outcomes.append(IngestOutcome(path: file.path, sha256: nil, status: .failed(partial.error ?? "unreadable")))
+                continue
+            }
+            let existing: (id: Int64, status: String, path: String)?
+            do {
+                existing = try database.read { db in
+                    try Row.fetchOne(
+                        db, sql: "SELECT id, status, path FROM sources WHERE sha256 = ? AND kind = ?",
+                        arguments: [stored.sha256, file.kind]
+                    ).map { ($0["id"], $0["status"], $0["path"]) }
+                }
+            } catch {
+                throw LedgerError(.damaged, "cannot read the ledger \(directory): \(error)")
+            }
+            if let existing, existing.status == "ok" {
+                if file.path.utf8.lexicographicallyPrecedes(existing.path.utf8) {
+                    try write("UPDATE sources SET path = ? WHERE id = ?", [file.path, existing.id])
+                }
+                outcomes.append(IngestOutcome(path: file.path, sha256: stored.sha256, status: .alreadyIngested))
+                continue
+            }
+            var partial = partial
+            if partial.error == nil {
+                // The archive kept is the bytes that were decoded: copied with their checksum.
+                if let problem = storeArchive(file, sha256: stored.sha256) {
+                    partial = SourcePartial(failed: partial, error: problem)
+                }
+            }
+            let path = existing.map { minPath($0.path, file.path) } ?? file.path
+            try write(
+                """
+                INSERT INTO sources (sha256, kind, path, bytes, status, error, operator, received_at, partial)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (sha256, kind) DO UPDATE SET path = excluded.path, status = excluded.status,
+                    error = excluded.error, received_at = excluded.received_at, partial = excluded.partial
+                """,
+                [
+                    stored.sha256, file.kind, path, stored.bytes, partial.error == nil ? "ok" : "failed", partial.error,
+                    operatorId, Ledger.now(), Data(partial.encoded()),
+                ])
+            outcomes.append(
+                IngestOutcome(
+                    path: file.path, sha256: stored.sha256, status: partial.error.map { .failed($0) } ?? .new))
+        }
+        return outcomes
+    }
+
+    /// Withdraws the source(s) with `sha256` (SPEC 10.2): they stop counting; the archive stays.
+    public func withdraw(sha256: String, by who: String) throws(LedgerError) {
+        let changed: Int
+        do {
+            changed = try database.write { db in
+                try db.execute(
+                    sql: "UPDATE sources SET withdrawn_at = ?, withdrawn_by = ? WHERE sha256 = ? AND withdrawn_at IS NULL",
+                    arguments: [Ledger.now(), who, sha256])
+                return db.changesCount
+            }
+        } catch {
+            throw LedgerError(.damaged, "cannot write the ledger \(directory): \(error)")
+        }
+        if changed == 0 { throw LedgerError(.notFound, "no source with SHA-256 \(sha256) is counted in \(directory)") }
+    }
+
+    /// Every source that is not withdrawn, sorted by path, then SHA-256 (SPEC 10.1), with its
+    /// archive and partial result.
+    public func sources(policy: Policy) throws(LedgerError) -> [(file: InputFile, partial: SourcePartial)] {
+        let rows: [Row]
+        do {
+            rows = try database.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: "SELECT sha256, kind, path, bytes, partial FROM sources WHERE withdrawn_at IS NULL ORDER BY path, sha256")
+            }
+        } catch {
+            throw LedgerError(.damaged, "cannot read the ledger \(directory): \(error)")
+        }
+        var sources: [(file: InputFile, partial: SourcePartial)] = []
+        for row in rows {
+            let sha: String = row["sha256"]
+            let path: String = row["path"]
+            let data: Data = row["partial"]
+            let stored = StoredFile(bytes: row["bytes"], sha256: sha)
+            do {
+                let partial = try SourcePartial(decoding: [UInt8](data), stored: stored, limits: policy.limits)
+                let file = InputFile(path: path, fileSystemPath: archivePath(sha), kind: row["kind"])
+                if partial.error == nil, !FileManager.default.fileExists(atPath: file.fileSystemPath) {
+                    throw LedgerError(
+                        .archiveMissing, "the archive of \(path) is missing from the ledger: \(file.fileSystemPath)")
+                }
+                sources.append((file, partial))
+            } catch let error as LedgerError {
+                throw error
+            } catch {
+                throw LedgerError(.damaged, "the ledger's record of \(path) (SHA-256 \(sha)) is damaged: \(error)")
+            }
+        }
+        return sources
+    }
+
+    private func write(_ sql: String, _ arguments: StatementArguments) throws(LedgerError) {
+        do {
+            try database.write { db in try db.execute(sql: sql, arguments: arguments) }
+        } catch {
+            throw LedgerError(.damaged, "cannot write the ledger \(directory): \(error)")
+        }
+    }
+
+    private func minPath(_ a: String, _ b: String) -> String {
+        b.utf8.lexicographicallyPrecedes(a.utf8) ? b : a
+    }
+
+    /// Copies the file into `archives/` under its SHA-256 unless it is there: written to a
+    /// temporary name, flushed, checked, renamed, and the folder flushed. Returns why it could
+    /// not be, when it could not: a file that changed since it was read is a failed input.
+    private func storeArchive(_ file: InputFile, sha256: String) -> String? {
+        let target = archivePath(sha256)
+        if FileManager.default.fileExists(atPath: target) { return nil }
+        let folder = (target as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temporary = "\(target).tmp-\(getpid())"
+        guard let input = fopen(file.fileSystemPath, "rb") else { return "cannot be read again to store it" }
+        defer { fclose(input) }
+        let output = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard output >= 0 else { return "cannot be stored in the ledger: \(String(cString: strerror(errno)))" }
+        var hasher = SHA256Hasher()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        var failure: String?
+        reading: while true {
+            let count = fread(buffer.baseAddress, 1, buffer.count, input)
+            if count == 0 { break }
+            let piece = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            hasher.update(piece)
+            var written = 0
+            while written < count {
+                let result = Glibc.write(output, piece.baseAddress! + written, count - written)
+                if result <= 0 {
+                    failure = "cannot be stored in the ledger: \(String(cString: strerror(errno)))"
+                    break reading
+                }
+                written += result
+            }
+        }
+        if ferror(input) != 0 { failure = failure ?? "cannot be read again to store it" }
+        if failure == nil && fsync(output) != 0 { failure = "cannot be flushed to disk: \(String(cString: strerror(errno)))" }
+        close(output)
+        let digest = hasher.finalizeHex()
+        if failure == nil && digest != sha256 {
+            failure = "changed while h2fleet was reading it (its SHA-256 differs when read a second time)"
+        }
+        if failure == nil && rename(temporary, target) != 0 {
+            failure = "cannot be stored in the ledger: \(String(cString: strerror(errno)))"
+        }
+        if let failure {
+            unlink(temporary)
+            return failure
+        }
+        let directoryHandle = open(folder, O_RDONLY)
+        if directoryHandle >= 0 {
+            fsync(directoryHandle)
+            close(directoryHandle)
+        }
+        return nil
+    }
+
+    static func now() -> String {
+        var time = time_t(Foundation.time(nil))
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    }
+}
