@@ -184,37 +184,46 @@ extension SubsidyRun {
     ) throws(RunError) -> Report {
         let reportYear = ReportYear(year, offset: policy.timezoneOffset)
         let cutoff = through.map { Int64($0 + 1) * 86_400 - Int64(policy.timezoneOffset) }
-        var store = SegmentStore(
-            budget: settings.memoryLimit / 16 / 512, settling: 0, year: reportYear, limits: policy.limits)
         // The full year's coverage, for the warnings (those of the full report, SPEC 10.3).
         var coverage: (first: Int64, last: Int64)?
-        for (index, source) in sources.enumerated() where source.partial.error == nil {
-            var kept: [(vin: Vin, segment: Segment)] = []
-            for (vin, segment) in source.partial.segments {
-                let inYear = reportYear.contains(segment.first.ts)
-                if inYear, let first = segment.figures.firstTs, let last = segment.figures.lastTs {
+        for source in sources where source.partial.error == nil {
+            for (_, segment) in source.partial.segments where reportYear.contains(segment.first.ts) {
+                if let first = segment.figures.firstTs, let last = segment.figures.lastTs {
                     coverage = (min(coverage?.first ?? first, first), max(coverage?.last ?? last, last))
                 }
-                if let cutoff, segment.first.ts >= cutoff { continue }
-                // Days of other years give the readings before the year, not figures.
-                kept.append((vin, inYear ? segment : segment.withoutFigures()))
             }
-            store.add(kept, file: index)
         }
         let files = sources.map(\.file)
-        let measured = measure(
-            store, files: files, policy: policy, year: reportYear, settings: settings, cutoff: cutoff)
-        for read in measured.secondReads {
-            if let error = changedFileError(first: sources[read.file].partial.stored?.sha256, second: read) {
-                throw RunError("archive of \(files[read.file].path) (\(files[read.file].fileSystemPath)): \(error)")
+        /// The vehicles measured from the partials, frames from `cutoff` on left out.
+        func measureSources(cutoff: Int64?) throws(RunError) -> Measured {
+            var store = SegmentStore(
+                budget: settings.memoryLimit / 16 / 512, settling: 0, year: reportYear, limits: policy.limits)
+            for (index, source) in sources.enumerated() where source.partial.error == nil {
+                var kept: [(vin: Vin, segment: Segment)] = []
+                for (vin, segment) in source.partial.segments {
+                    if let cutoff, segment.first.ts >= cutoff { continue }
+                    // Days of other years give the readings before the year, not figures.
+                    kept.append((vin, reportYear.contains(segment.first.ts) ? segment : segment.withoutFigures()))
+                }
+                store.add(kept, file: index)
             }
+            let result = measure(store, files: files, policy: policy, year: reportYear, settings: settings, cutoff: cutoff)
+            for read in result.secondReads {
+                if let error = changedFileError(first: sources[read.file].partial.stored?.sha256, second: read) {
+                    throw RunError("archive of \(files[read.file].path) (\(files[read.file].fileSystemPath)): \(error)")
+                }
+            }
+            return result
         }
+        let measured = try measureSources(cutoff: cutoff)
+        // `inputs` are those of the full report (SPEC 10.3): its duplicates over every frame.
+        let duplicates = cutoff == nil ? (measured.exact, measured.conflicting) : try measureSources(cutoff: nil).duplicates
         let spans = sources.filter { $0.partial.error == nil }.compactMap(\.partial.timeSpan)
         var report = Report(
             engineVersion: engineVersion, rulesVersion: rulesVersion, policyId: policy.id,
             policySHA256: policySHA256, year: year, timezoneOffset: policy.timezoneOffset,
-            files: sources.map { $0.partial.entry(path: $0.file.path) }, exactDuplicates: measured.exact,
-            conflictingDuplicates: measured.conflicting,
+            files: sources.map { $0.partial.entry(path: $0.file.path) }, exactDuplicates: duplicates.0,
+            conflictingDuplicates: duplicates.1,
             outcome: SubsidyOutcome(figures: measured.figures, registry: registry, policy: policy),
             frameSpan: spans.isEmpty ? nil : spans.map(\.lowerBound).min()!...spans.map(\.upperBound).max()!)
         report.registry = registrySource

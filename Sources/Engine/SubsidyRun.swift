@@ -397,6 +397,8 @@ extension SubsidyRun {
         var spilledBytes = 0
         /// The files read again to merge vehicles exactly, with what the second read found.
         var secondReads: [SecondRead] = []
+        /// Exact and conflicting duplicates.
+        var duplicates: (Int, Int) { (exact, conflicting) }
     }
 
     /// Joins each vehicle's segments. Where a vehicle's segments overlap in time, the frames of
