@@ -25,15 +25,29 @@ public enum ExplainRun {
     /// Runs the subsidy computation, then reads the vehicle's frames again with their sources.
     /// - Throws: `RunError` as `SubsidyRun.run` does, or when the VIN is not valid.
     public static func run(_ request: SubsidyRequest, vin text: String) throws(RunError) -> Explanation {
+        let vin = try parse(text)
+        let prepared = try SubsidyRun.prepare(request)
+        let report = SubsidyRun.compute(
+            files: prepared.files, policy: prepared.policy, policySHA256: prepared.policySHA256,
+            registry: prepared.registry, year: request.year,
+            settings: RunSettings(threads: request.threads, memoryLimit: request.memoryLimit))
+        return try explain(vin, report: report, files: prepared.files, policy: prepared.policy, threads: request.threads)
+    }
+
+    /// The VIN of `text`, or bad usage.
+    public static func parse(_ text: String) throws(RunError) -> Vin {
         guard let vin = Vin(text) else {
             throw RunError("'\(text)' is not a VIN (17 characters of 0-9 and A-Z without I, O, Q)")
         }
-        let prepared = try SubsidyRun.prepare(request)
-        let policy = prepared.policy
-        let files = prepared.files
-        let report = SubsidyRun.compute(
-            files: files, policy: policy, policySHA256: prepared.policySHA256, registry: prepared.registry,
-            year: request.year, settings: RunSettings(threads: request.threads, memoryLimit: request.memoryLimit))
+        return vin
+    }
+
+    /// Explains `vin`'s line of `report`, made of `files` (in the order of `report.files`): its
+    /// frames are read again from them with their sources (a ledger's archives, or the inputs).
+    public static func explain(_ vin: Vin, report: Report, files: [InputFile], policy: Policy, threads: Int)
+        throws(RunError) -> Explanation
+    {
+        let request = (year: report.year, threads: threads)
         guard let vehicle = report.outcome.vehicles.first(where: { $0.vin == vin }) else {
             throw RunError("\(vin) is neither in the registry nor in the telemetry of \(request.year)")
         }

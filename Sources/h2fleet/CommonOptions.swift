@@ -15,7 +15,13 @@ struct InputOptions: ParsableArguments {
     var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func validate() throws {
-        if inputs.isEmpty { throw ValidationError("at least one INPUT (file or directory) is required") }
+        try InputOptions.check(inputs, threads: threads, required: true)
+    }
+
+    /// Bad usage: no input when one is `required`, fewer than one thread, an input that does
+    /// not exist.
+    static func check(_ inputs: [String], threads: Int?, required: Bool) throws {
+        if inputs.isEmpty && required { throw ValidationError("at least one INPUT (file or directory) is required") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         for input in inputs where !FileManager.default.fileExists(atPath: input) {
             // A dangling link named directly exists as a link: it is read, and fails as an input.

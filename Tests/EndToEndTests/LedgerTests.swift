@@ -144,6 +144,12 @@ struct LedgerTests {
         let vehicles = try #require(report["vehicles"] as? [[String: Any]])
         #expect(vehicles.reduce(0) { $0 + ($1["odometer_outliers"] as? Int ?? 0) } > 0, "seed \(seed)")
         #expect(vehicles.reduce(0) { $0 + ($1["odometer_rollbacks"] as? Int ?? 0) } > 0, "seed \(seed)")
+        // explain from the ledger shows what explain on the files shows.
+        let explainArguments = ["explain", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025",
+            "--vin", "LZYTEST0000000002"]
+        let fromLedger = try runH2fleet(explainArguments + ["--ledger", "ledger"], in: folder.url)
+        let fromFiles = try runH2fleet(explainArguments + paths, in: folder.url)
+        #expect(fromLedger.status == 0 && fromLedger.stdout == fromFiles.stdout, "seed \(seed): \(fromLedger.stderr)")
         // The late file overlaps day 3: the report read archives again and still agrees.
         let again = try runH2fleet(["ingest", "--ledger", "ledger", "--policy", "policy.toml", "telemetry"], in: folder.url)
         #expect(again.stdout.contains("0 new, \(files.count) already ingested"))
