@@ -96,9 +96,10 @@ public enum SubsidyRun {
     static func prepare(_ request: SubsidyRequest) throws(RunError) -> Prepared {
         let (policy, policySHA) = try loadPolicy(request.policyPath)
         guard policy.years.contains(request.year) else {
+            // Named like a policy field's error (SPEC 5): file, field, what is wrong.
             throw RunError(
-                "year \(request.year) is not covered by policy '\(policy.id)' "
-                    + "(its years: \(policy.years.map(String.init).joined(separator: ", ")))")
+                "\(request.policyPath ?? "built-in policy"): years: year \(request.year) is not covered by policy "
+                    + "'\(policy.id)' (it covers \(policy.years.map(String.init).joined(separator: ", ")))")
         }
         let registryBytes = try readConfiguration(request.registryPath, what: "registry")
         let registry: Registry
