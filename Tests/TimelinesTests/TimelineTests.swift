@@ -99,10 +99,14 @@ struct TimelineTests {
             ])
     }
 
-    // Property (SPEC 3.1): the timeline does not depend on the order of frames.
-    @Test("any order of frames gives the same timeline and figures")
+    // Property (SPEC 3.1, 3.2): the timeline does not depend on the order of frames, with
+    // exact duplicates and conflicting ones: by odometer (the copy lower or higher than the
+    // frame) and by current only, across the fuel-cell threshold, so which frame is kept shows
+    // in hydrogen and battery distance.
+    @Test("any order of frames, duplicates of every kind among them, gives the same timeline and figures")
     func orderIndependence() {
-        var generator = SplitMix(seed: 7)
+        let seed: UInt64 = 7
+        var generator = SplitMix(seed: seed)
         var readings: [Reading] = []
         var odometer: Int32 = 1000
         for index in 0..<400 {
@@ -110,16 +114,38 @@ struct TimelineTests {
             readings.append(
                 reading(Int64(index * 10 + Int(generator.next() % 3)), odometer, Int32(generator.next() % 30)))
         }
-        readings += readings.prefix(50)
+        let originals = readings
+        readings += originals.prefix(50)  // exact duplicates
+        for index in stride(from: 3, to: originals.count, by: 7) {  // odometer conflicts, either way
+            var copy = originals[index]
+            copy.odometer += (index % 2 == 0 ? 1 : -1) * Int32(1 + generator.next() % 3)
+            readings.append(copy)
+        }
+        var currentOnly: [Int64: Int32] = [:]  // ts → the current SPEC 3.2 keeps
+        for index in stride(from: 5, to: originals.count, by: 11) {  // conflicts in current only
+            var copy = originals[index]
+            copy.current = copy.current >= limits.fuelCellOnCurrent ? 5 : 25
+            readings.append(copy)
+            currentOnly[copy.ts] = min(copy.current, originals[index].current)
+        }
         let year = ReportYear(1970, offset: 8 * 3600)
         let reference = Timeline(vin: vin, readings: readings)
         let referenceFigures = VehicleYear(reference, year: year, limits: limits)
-        for _ in 0..<20 {
+        // The reference is SPEC 3.2-3.5 as written, and holds every kind of duplicate.
+        #expect(referenceFigures == ReferenceRules.figures(readings, year: year, limits: limits), "seed \(seed)")
+        #expect(referenceFigures.exactDuplicates > 0 && referenceFigures.conflictingDuplicates > 30, "seed \(seed)")
+        #expect(referenceFigures.hydrogen > 0 && referenceFigures.battery > 0, "seed \(seed)")
+        #expect(currentOnly.count > 30, "seed \(seed)")
+        for reading in reference.readings where currentOnly[reading.ts] != nil {
+            #expect(reading.current == currentOnly[reading.ts], "the lower current is kept at \(reading.ts)")
+        }
+        for trial in 0..<20 {
             readings.shuffle(using: &generator)
             let timeline = Timeline(vin: vin, readings: readings)
-            #expect(timeline.readings == reference.readings)
-            #expect(timeline.duplicates == reference.duplicates)
-            #expect(VehicleYear(timeline, year: year, limits: limits) == referenceFigures)
+            #expect(timeline.readings == reference.readings, "seed \(seed), trial \(trial)")
+            #expect(timeline.duplicates == reference.duplicates, "seed \(seed), trial \(trial)")
+            #expect(
+                VehicleYear(timeline, year: year, limits: limits) == referenceFigures, "seed \(seed), trial \(trial)")
         }
     }
 }
