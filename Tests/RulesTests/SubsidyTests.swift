@@ -114,7 +114,8 @@ struct ReportTextTests {
 
     @Test("terminal text shows control characters instead of acting on them")
     func terminal() {
-        #expect(TerminalText.escaped("a\u{1B}[31mb\n") == "a\\u{1b}[31mb\\u{a}")
+        // SPEC 7.2: `\xNN`, two upper-case hex digits.
+        #expect(TerminalText.escaped("a\u{1B}[31mb\n") == "a\\x1B[31mb\\x0A")
         #expect(TerminalText.escaped("京A") == "京A")
     }
 }
