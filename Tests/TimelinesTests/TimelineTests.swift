@@ -171,6 +171,39 @@ struct VehicleYearTests {
         #expect(y2025.daysWithData == 1)
     }
 
+    // SPEC 3.4: a frame at 00:00:00 on 1 January in the policy's zone is in the new year, one
+    // second before is not, and each interval goes with its end frame, through the timeline
+    // and through a segment alike.
+    @Test("the year starts and ends at midnight in the policy's zone, to the second")
+    func yearEdges() {
+        let zone = 8 * 3600
+        let (start, end): (Int64, Int64) = (1_735_660_800, 1_767_196_800)  // 2024-12-31T16:00:00Z, 2025-12-31T16:00:00Z
+        #expect(CivilTime.startOfYear(2025, offset: zone) == start && CivilTime.startOfYear(2026, offset: zone) == end)
+        let opening = [
+            reading(start - 10, 100), reading(start - 1, 101), reading(start, 102), reading(start + 10, 103),
+        ]
+        let closing = [reading(end - 10, 200), reading(end - 1, 201), reading(end, 202)]
+        let y2024 = ReportYear(2024, offset: zone)
+        let y2025 = ReportYear(2025, offset: zone)
+        let y2026 = ReportYear(2026, offset: zone)
+        for readings in [opening, closing] {
+            for year in [y2024, y2025, y2026] {
+                let viaTimeline = VehicleYear(Timeline(vin: vin, readings: readings), year: year, limits: limits)
+                let viaSegment = SegmentJoin.figures(
+                    [Segment(readings: readings, year: year, limits: limits)], year: year, limits: limits)
+                #expect(viaSegment == viaTimeline, "year \(year.year)")
+            }
+        }
+        let opened = VehicleYear(Timeline(vin: vin, readings: opening), year: y2025, limits: limits)
+        #expect(opened.frames == 2 && opened.firstTs == start && opened.hydrogen == 2)
+        let before = VehicleYear(Timeline(vin: vin, readings: opening), year: y2024, limits: limits)
+        #expect(before.frames == 2 && before.lastTs == start - 1 && before.hydrogen == 1)
+        let closed = VehicleYear(Timeline(vin: vin, readings: closing), year: y2025, limits: limits)
+        #expect(closed.frames == 2 && closed.lastTs == end - 1 && closed.hydrogen == 1)
+        let after = VehicleYear(Timeline(vin: vin, readings: closing), year: y2026, limits: limits)
+        #expect(after.frames == 1 && after.firstTs == end && after.hydrogen == 1)
+    }
+
     @Test("days with data count calendar days in the policy's zone")
     func daysWithData() {
         // 2025-03-01T15:59:59Z is 23:59:59 at +08:00; one second later is the next day there.
