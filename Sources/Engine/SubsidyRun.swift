@@ -102,19 +102,20 @@ public enum SubsidyRun {
     /// - Throws: `RunError` for a bad policy, registry, year or a missing input.
     static func prepare(_ request: SubsidyRequest) throws(RunError) -> Prepared {
         let (policy, policySHA) = try loadPolicy(request.policyPath)
-        try checkYear(request.year, of: policy)
+        try checkYear(request.year, of: policy, policyPath: request.policyPath)
         let (registry, source) = try loadRegistry(request.registryPath, encoding: request.registryEncoding, policy: policy)
         return Prepared(
             policy: policy, policySHA256: policySHA, registry: registry, registrySource: source,
             inputs: try discover(request.inputs))
     }
 
-    /// Stops a run for a year the policy does not cover (SPEC 5).
-    public static func checkYear(_ year: Int, of policy: Policy) throws(RunError) {
+    /// Stops a run for a year the policy does not cover (SPEC 5), naming the policy's `years`.
+    public static func checkYear(_ year: Int, of policy: Policy, policyPath: String?) throws(RunError) {
         guard policy.years.contains(year) else {
+            // Named like a policy field's error (SPEC 5): file, field, what is wrong.
             throw RunError(
-                "year \(year) is not covered by policy '\(policy.id)' "
-                    + "(its years: \(policy.years.map(String.init).joined(separator: ", ")))")
+                "\(policyPath ?? "built-in policy"): years: year \(year) is not covered by policy "
+                    + "'\(policy.id)' (it covers \(policy.years.map(String.init).joined(separator: ", ")))")
         }
     }
 

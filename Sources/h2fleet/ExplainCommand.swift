@@ -52,7 +52,7 @@ struct ExplainCommand: ParsableCommand {
         let explanation: Explanation
         if let ledger {
             let (policy, policySHA) = try SubsidyRun.loadPolicy(rules.policy)
-            try SubsidyRun.checkYear(rules.year, of: policy)
+            try SubsidyRun.checkYear(rules.year, of: policy, policyPath: rules.policy)
             let vin = try ExplainRun.parse(self.vin)
             let (registry, registrySource) = try SubsidyRun.loadRegistry(
                 rules.registry, encoding: rules.registryEncoding, policy: policy)

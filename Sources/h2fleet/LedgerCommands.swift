@@ -140,7 +140,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let (policy, policySHA) = try SubsidyRun.loadPolicy(rules.policy)
-        try SubsidyRun.checkYear(rules.year, of: policy)
+        try SubsidyRun.checkYear(rules.year, of: policy, policyPath: rules.policy)
         let (registry, registrySource) = try SubsidyRun.loadRegistry(
             rules.registry, encoding: rules.registryEncoding, policy: policy)
         let ledger = try Ledger(directory: self.ledger, policy: policy, create: false)

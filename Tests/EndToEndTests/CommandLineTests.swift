@@ -39,13 +39,37 @@ struct CommandLineTests {
         #expect(result.stderr.contains("telemetry.max_speed_kmh"))
     }
 
-    @Test("a year outside the policy's years stops with status 2")
+    // SPEC 5: "a report year outside its `years` stops the run with status 2 and a message
+    // naming the field", as a bad field's message names it: file, then field.
+    @Test("a year outside the policy's years stops with status 2, naming the field `years`")
     func yearOutsidePolicy() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
         let result = try run([
-            "subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2019", "telemetry",
+            "subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2019",
+            "--out", folder.path("out"), "telemetry",
         ])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("2019"))
+        #expect(result.stderr.contains("policy.toml: years: "), "\(result.stderr)")
+        #expect(result.stderr.contains("2019") && result.stderr.contains("2024, 2025"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: folder.path("out")), "nothing is written")
+    }
+
+    // SPEC 7: outputs that cannot be written are status 2, with a message saying which.
+    @Test("an --out that cannot be written stops with status 2, naming it", arguments: ["file/out", "file"])
+    func unwritableOut(_ below: String) throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        folder.write("file", "a regular file, not a folder\n")
+        let out = folder.path(below)
+        let result = try run([
+            "subsidy", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025", "--out", out,
+            "telemetry",
+        ])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains(out), "\(result.stderr)")
+        #expect(try String(contentsOfFile: folder.path("file"), encoding: .utf8) == "a regular file, not a folder\n")
     }
 
     @Test("bad usage is status 2: missing input, no input, --threads 0, unknown format")
@@ -93,7 +117,9 @@ struct CommandLineTests {
         let second = try run(base + ["--threads", "3", "--out", folder.path("b"), "telemetry", "telemetry/day1.csv"])
         #expect(first.status == 0 && second.status == 0)
         // No progress bar when standard error is not a terminal: only the warnings (SPEC 7.1).
-        #expect(first.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("h2fleet: warning: ") })
+        #expect(
+            first.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("h2fleet: warning: ") }
+                && !first.stderr.contains("\r"), "\(first.stderr)")
         // Exactly the four reports: nothing half-written is left under a temporary name.
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: folder.path("a")).sorted()

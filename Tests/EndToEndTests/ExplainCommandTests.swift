@@ -51,6 +51,21 @@ struct ExplainCommandTests {
         #expect(result.stdout.contains("Largest excluded intervals (0 of 0)"))
     }
 
+    @Test("a rollback, its suspect neighbour and an overspeed jump are named with their sources")
+    func rollbackAndJump() throws {
+        // 05_rollback's spike is an outlier since h2-mileage/2 (SPEC 3.3), so this uses
+        // 15_outliers' vehicle 2: rollback at line 14, suspect 14→15, overspeed 15→16.
+        let result = try explain("15_outliers", "LZYTEST0000000002")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Largest excluded intervals (3 of 3)"))
+        #expect(result.stdout.contains("overspeed 500.3 km in 10 s"))
+        #expect(result.stdout.contains("from 2025-03-01T10:00:20+08:00  odometer 0.1  telemetry/day1.csv:15"))
+        #expect(result.stdout.contains("to   2025-03-01T10:00:30+08:00  odometer 500.4  telemetry/day1.csv:16"))
+        #expect(result.stdout.contains("rollback -500.0 km in 10 s"))
+        #expect(result.stdout.contains("suspect 0.1 km in 10 s"))
+        #expect(result.stdout.contains("2025-03       0.1      0.0  0.0      500.3      0.1          1"))
+    }
+
     @Test("a VIN with no data, or not a VIN, is bad usage (status 2)")
     func unknownVin() throws {
         #expect(try explain("01_basic", "LZYTEST0000000077").status == 2)

@@ -56,53 +56,130 @@ struct HostileInputTests {
         #expect(peakKiB < 128 * 1024, "peak RSS \(peakKiB) KiB")
     }
 
+    /// Frames the good file does not hold: the registered vehicle on the next day, going on
+    /// from where the good file ends, and an unregistered vehicle. Counting any of them changes
+    /// the exact figures the broken-archive test expects.
+    static func otherFrames(rows: Int) -> String {
+        var text = "vin,ts,odometer_km,fc_current_a\n"
+        let nextDay = 1_740_873_600  // 2025-03-02T08:00:00+08:00
+        for row in 0..<rows {
+            let vin = row % 2 == 0 ? "LZYTEST0000000001" : "LZYTEST0000000002"
+            let step = row / 2
+            let odometer = 2000 + step  // tenths: 200.0 km on, 0.1 km a frame
+            text += "\(vin),\(nextDay + step * 10),\(odometer / 10).\(odometer % 10),50.0\n"
+        }
+        return text
+    }
+
+    /// What `zstd -dc` recovers from a broken archive before it fails.
+    func recoverablePrefix(_ bytes: [UInt8], extraArguments: [String] = []) throws -> String {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.write("x.csv.zst", bytes: bytes)
+        return try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["zstd", "-dcq"] + extraArguments + [path]).stdout
+    }
+
+    /// The report's parts that a failed file must not change (SPEC 2.2): the good file's one
+    /// vehicle exactly as `01_basic` gives it, and nothing else.
+    static func expectedReport(good: String, broken: String, brokenFails: Bool, brokenRejected: Int) -> [String: Any] {
+        let vehicle: [String: Any] = [
+            "vin": "LZYTEST0000000001", "operator": "OP1", "class": "heavy_truck", "status": "paid",
+            "frames": 10, "days_with_data": 1, "first_ts": "2025-03-01T08:00:00+08:00",
+            "last_ts": "2025-03-01T08:01:30+08:00", "hydrogen_km": 1.8, "battery_km": 0, "gap_km": 0,
+            "overspeed_km": 0, "suspect_km": 0, "odometer_rollbacks": 0, "exact_duplicates": 0,
+            "conflicting_duplicates": 0, "uncapped_yuan": 4.5, "subsidy_yuan": 4.5, "odometer_outliers": 0,
+        ]
+        return [
+            "inputs": [
+                "files": [
+                    ["path": good, "status": "ok", "frames": 10, "rejected_rows": 0],
+                    [
+                        "path": broken, "status": brokenFails ? "failed" : "ok", "frames": 0,
+                        "rejected_rows": brokenRejected,
+                    ],
+                ],
+                "frames": 10, "rejected_rows": brokenRejected, "exact_duplicates": 0, "conflicting_duplicates": 0,
+            ],
+            "vehicles": [vehicle],
+            "operators": [["operator": "OP1", "vehicles": 1, "hydrogen_km": 1.8, "subsidy_yuan": 4.5]],
+            "totals": ["vehicles": 1, "hydrogen_km": 1.8, "subsidy_yuan": 4.5],
+        ]
+    }
+
+    // SPEC 2.2: "a file counts whole or not at all". The broken archives hold other frames than
+    // the good file, and their decodable prefix is checked to hold some, so a run that kept what
+    // it decoded before the failure would change the exact figures below.
     @Test(
-        "broken archives fail whole and are named; the good file still counts",
+        "broken archives fail whole and are named; the good file still counts, exactly",
         arguments: [
             "truncated", "checksum", "random-zst", "random-csv", "empty-zst-frame", "header-only", "nul-bytes",
             "long-header",
-        ])
-    func brokenArchives(_ kind: String) throws {
+        ], ["1", "8"])  // 8 threads for 2 files: each file is read ahead on a helper thread
+    func brokenArchives(_ kind: String, _ threads: String) throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
-        let good = try goodTelemetry()
-        folder.write("in/good.csv", good)
-        var random = SystemRandomNumberGenerator()
+        let good = folder.write("in/good.csv", try goodTelemetry())
+        // Seeded noise, the seed printed with every failure.
+        let seed = 0x5EED_0000 + UInt64(kind.utf8.reduce(0) { $0 &* 31 &+ Int($1) } & 0xFFFF)
+        var random = SplitMix(seed: seed)
         let noise = (0..<5000).map { _ in UInt8.random(in: 0...255, using: &random) }
         var expectFailure = true
+        var rejected = 0
+        var broken = folder.path("in/x.csv.zst")
         switch kind {
         case "truncated":
-            let whole = try zstdCompress(Array(String(repeating: good, count: 200).utf8))
-            folder.write("in/x.csv.zst", bytes: Array(whole.prefix(whole.count * 2 / 3)))
+            // Big enough for many zstd blocks: the first two thirds decode to whole rows.
+            let whole = try zstdCompress(Array(Self.otherFrames(rows: 40_000).utf8))
+            let truncated = Array(whole.prefix(whole.count * 2 / 3))
+            #expect(try recoverablePrefix(truncated).contains("\nLZYTEST0000000002,"), "seed \(seed)")
+            folder.write("in/x.csv.zst", bytes: truncated)
         case "checksum":
-            var whole = try zstdCompress(Array(good.utf8), extraArguments: ["--check"])
-            whole[whole.count - 2] ^= 0xFF  // inside the content checksum
+            var whole = try zstdCompress(Array(Self.otherFrames(rows: 40_000).utf8), extraArguments: ["--check"])
+            // Inside the content checksum, checked last: the rows (more than one output buffer
+            // of them) are decoded first.
+            whole[whole.count - 2] ^= 0xFF
+            // (zstd itself writes nothing before it checks the sum: ask it not to check.)
+            #expect(
+                try recoverablePrefix(whole, extraArguments: ["--no-check"]).contains("\nLZYTEST0000000002,"),
+                "seed \(seed)")
             folder.write("in/x.csv.zst", bytes: whole)
         case "random-zst":
             folder.write("in/x.csv.zst", bytes: noise)
         case "random-csv":
             // Random bytes as CSV: the first line is not a header with the required columns.
-            folder.write("in/x.csv", bytes: noise)
+            broken = folder.write("in/x.csv", bytes: noise)
         case "empty-zst-frame":
             folder.write("in/x.csv.zst", bytes: try zstdCompress([]))
             expectFailure = false
         case "header-only":
-            folder.write("in/x.csv", "vin,ts,odometer_km,fc_current_a\r\n")
+            broken = folder.write("in/x.csv", "vin,ts,odometer_km,fc_current_a\r\n")
             expectFailure = false
         case "nul-bytes":
-            folder.write(
+            broken = folder.write(
                 "in/x.csv", bytes: Array("vin,ts,odometer_km,fc_current_a\n".utf8) + [0, 0, 0xFF, 10, 0xC3, 0x28, 10])
             expectFailure = false
+            rejected = 2  // two lines of one field each: wrong_field_count
         default:
-            folder.write("in/x.csv", String(repeating: "v", count: 5000) + "\n" + good)
+            broken = folder.write("in/x.csv", String(repeating: "v", count: 5000) + "\n" + Self.otherFrames(rows: 20))
         }
-        let (result, report) = try run(folder)
-        #expect(result.status == (expectFailure ? 3 : 0), "\(kind): \(result.stderr)")
+        let (result, report) = try run(folder, extra: ["--threads", threads])
+        #expect(result.status == (expectFailure ? 3 : 0), "\(kind), seed \(seed): \(result.stderr)")
         if expectFailure {
-            #expect(result.stderr.contains("/x.csv"), "the failed file is named on stderr")
-            #expect(report.contains("\"status\": \"failed\""))
+            #expect(result.stderr.contains(broken), "the failed file is named on stderr; seed \(seed)")
         }
-        #expect(report.contains("\"hydrogen_km\": 1.8"), "\(kind): the good file's result is unchanged")
+        let actual = try #require(try JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any])
+        // Through JSON text, so that expected values are typed as `expected.json`'s are.
+        let expected = try JSONSerialization.jsonObject(
+            with: try JSONSerialization.data(
+                withJSONObject: Self.expectedReport(
+                    good: good, broken: broken, brokenFails: expectFailure, brokenRejected: rejected)))
+        let differences = ReportComparison.differences(expected: expected, actual: actual)
+        #expect(differences.isEmpty, "\(kind), seed \(seed): \(differences.joined(separator: "\n"))")
+        // A failed file carries its reason; a good one has none (SPEC 7.1).
+        let files = (actual["inputs"] as? [String: Any])?["files"] as? [[String: Any]] ?? []
+        let brokenEntry = files.first { $0["path"] as? String == broken }
+        #expect(((brokenEntry?["error"] as? String)?.isEmpty == false) == expectFailure, "\(kind), seed \(seed)")
+        #expect(files.first { $0["path"] as? String == good }?["error"] == nil)
     }
 
     @Test("a link back to the parent folder is not followed; a vanished file is a failed input")

@@ -138,8 +138,13 @@ struct CaptureDecoderTests {
         )
     }
 
+    /// A valid frame (52 bytes) put before each rejected one, so positions are not 0.
+    static let leading = Capture.frame(data: Capture.time(9) + Capture.vehicle(1))
+
+    // SPEC 9.2: a valid frame is judged in a fixed order; each frame below has one fault, or two
+    // (the earlier step names the frame), and comes after a good frame, at byte 52.
     @Test(
-        "rejection reasons in SPEC 9.2's order",
+        "rejection reasons in SPEC 9.2's order, at the frame's byte offset",
         arguments: [
             (Capture.frame(encryption: 0x03, data: Capture.time() + Capture.vehicle(1)), RejectionReason.encrypted),
             (Capture.frame(vin: Array("LZYTEST000000000O".utf8), data: Capture.time() + Capture.vehicle(1)), .badVin),
@@ -148,26 +153,67 @@ struct CaptureDecoderTests {
             (Capture.frame(data: [25, 2, 29, 8, 0, 0] + Capture.vehicle(1)), .badTs),
             (Capture.frame(data: Capture.time() + [0x02, 3] + [UInt8](repeating: 0, count: 5)), .malformedFrame),
             (Capture.frame(data: Capture.time() + [0x05] + [UInt8](repeating: 0, count: 9)), .noOdometer),
+            // Two faults each.
+            (  // step 2 before 3: encrypted, and a bad VIN
+                Capture.frame(
+                    vin: Array("LZYTEST000000000O".utf8), encryption: 0x03, data: Capture.time() + Capture.vehicle(1)),
+                .encrypted
+            ),
+            (Capture.frame(encryption: 0xFE, data: [25, 3]), .encrypted),  // 2 before 4: encrypted, too short
+            (Capture.frame(vin: Array("LZYTEST000000000I".utf8), data: [25, 3, 1]), .badVin),  // 3 before 4
+            (  // 3 before 5: a bad VIN, and 30 February
+                Capture.frame(vin: Array("lzytest00000000!1".utf8), data: [25, 2, 30, 8, 0, 0] + Capture.vehicle(1)),
+                .badVin
+            ),
+            (Capture.frame(data: [25, 4, 31, 8, 0, 0] + [0x02, 3]), .badTs),  // 5 before 6: 31 April, block cut short
+            // 6 before 7: a block cut short, no odometer
+            (Capture.frame(data: Capture.time() + [0x05, 0, 0]), .malformedFrame),
         ])
     func rejections(_ bytes: [UInt8], _ reason: RejectionReason) {
-        let (decoder, frames) = Capture.decode(bytes)
-        #expect(frames.isEmpty)
+        let (decoder, frames) = Capture.decode(Self.leading + bytes)
+        #expect(frames.map(\.odometer) == [1], "only the leading frame is valid")
         #expect(decoder.rejections.counts[reason.rawValue] == 1)
         #expect(decoder.rejections.total == 1)
+        #expect(decoder.rejections.samples[reason.rawValue].map(\.position) == [52])
+        #expect(decoder.rejections.samples[reason.rawValue].map(\.text) == [""])
     }
 
-    @Test("noise and a corrupt frame never swallow the good frames after them")
+    // Step 1 before 2: a frame that is not a realtime or reissue report is skipped, whatever else
+    // is wrong with it.
+    @Test("a login that is also encrypted, with a bad VIN and no time, is skipped, not rejected")
+    func skippedBeforeRejected() {
+        let login = Capture.frame(command: 0x01, vin: Array("LZYTEST000000000O".utf8), encryption: 0x03, data: [25])
+        let (decoder, frames) = Capture.decode(login)
+        #expect(frames.isEmpty)
+        #expect(decoder.rejections.total == 0)
+        #expect(decoder.skippedByCommand == [0x01: 1])
+    }
+
+    // SPEC 9.2 by hand, byte by byte (167 bytes):
+    //   0    0x00 0x23                  noise
+    //   2    "$$" 0x01 + good frame     a candidate whose length (the VIN's "01" = 12337) runs
+    //                                   past the end: truncated_frame at 2; resume at 3
+    //   5    good frame (52 bytes)      valid: odometer 10; resume at its end, 57
+    //   57   "##junk" + corrupt         length from the VIN's "00" = 12336: truncated_frame at 57
+    //   63   corrupt frame              fits, check byte wrong: bad_checksum at 63; resume at 64,
+    //                                   no start marker inside it
+    //   115  later frame                valid: odometer 30
+    @Test("noise and a corrupt frame never swallow the good frames after them: exact reasons and offsets")
     func resynchronisation() {
         let good = Capture.frame(data: Capture.time(1) + Capture.vehicle(10))
         var corrupt = Capture.frame(data: Capture.time(2) + Capture.vehicle(20))
         corrupt[30] ^= 0x55
         let later = Capture.frame(data: Capture.time(3) + Capture.vehicle(30))
         let bytes: [UInt8] = [0x00, 0x23, 0x24, 0x24, 0x01] + good + Array("##junk".utf8) + corrupt + later
+        #expect(bytes.count == 167 && good.count == 52 && corrupt.count == 52)
         let (decoder, frames) = Capture.decode(bytes)
         #expect(frames.map(\.odometer) == [10, 30])
-        #expect(decoder.rejections.counts[RejectionReason.badChecksum.rawValue] >= 1)
-        #expect(decoder.rejections.total >= 2)
-        #expect(decoder.rejections.samples[RejectionReason.badChecksum.rawValue].first?.text == "")
+        #expect(decoder.rejections.counts[RejectionReason.truncatedFrame.rawValue] == 2)
+        #expect(decoder.rejections.counts[RejectionReason.badChecksum.rawValue] == 1)
+        #expect(decoder.rejections.total == 3)
+        #expect(decoder.rejections.samples[RejectionReason.truncatedFrame.rawValue].map(\.position) == [2, 57])
+        #expect(decoder.rejections.samples[RejectionReason.badChecksum.rawValue].map(\.position) == [63])
+        #expect(decoder.rejections.samples[RejectionReason.badChecksum.rawValue].map(\.text) == [""])
     }
 
     @Test("logins, heartbeats and unacknowledged reports are skipped and counted per command, not rejected")
@@ -188,8 +234,10 @@ struct CaptureDecoderTests {
         let cut = Array(Capture.frame(data: Capture.time(1) + Capture.vehicle(11)).prefix(30))
         let (decoder, frames) = Capture.decode(good + cut)
         #expect(frames.count == 1)
-        #expect(
-            decoder.rejections.samples[RejectionReason.truncatedFrame.rawValue].first?.position == Int64(good.count))
+        // Resumed one byte after the cut frame's start, nothing else looks like a frame.
+        #expect(decoder.rejections.total == 1)
+        #expect(decoder.rejections.counts[RejectionReason.truncatedFrame.rawValue] == 1)
+        #expect(decoder.rejections.samples[RejectionReason.truncatedFrame.rawValue].map(\.position) == [52])
     }
 
     // Property: frames may straddle the pieces a capture arrives in.
@@ -205,6 +253,7 @@ struct CaptureDecoderTests {
         let (whole, wholeFrames) = Capture.decode(bytes)
         let (split, splitFrames) = Capture.decode(bytes, piece: piece)
         #expect(wholeFrames.count == 20)
+        #expect(whole.rejections.total == 0, "the noise holds no start marker")
         #expect(splitFrames == wholeFrames)
         #expect(split.rejections == whole.rejections)
     }

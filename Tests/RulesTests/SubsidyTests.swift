@@ -63,6 +63,31 @@ struct SubsidyTests {
         #expect(outcome.operators.map(\.subsidyFen) == [4095 + 2_000_000 + 5_000_000])
     }
 
+    // SPEC 6.2-6.3: `capped` only when uncapped_fen > cap. At 0.01 yuan a km the amount moves
+    // one fen at a time, so the boundary is exact; the floor comes before the comparison.
+    @Test("the cap: uncapped equal to it is paid, one fen more is capped")
+    func capBoundary() throws {
+        var policy = self.policy
+        policy.operatorMinAverageKm = 0
+        policy.classes = policy.classes.map {
+            var c = $0; c.rateFenPerKm = 1; return c
+        }
+        let cap = try #require(policy.vehicleClass("bus")).annualCapYuan * 100
+        #expect(cap > 0)
+        let registry = try registry([(1, "OP", "bus"), (2, "OP", "bus"), (3, "OP", "bus"), (4, "OP", "bus")])
+        // Tenths × 1 fen/km / 10: cap × 10 tenths earn exactly the cap.
+        let outcome = SubsidyOutcome(
+            figures: [
+                vin(1): figures(hydrogen: cap * 10 - 1), vin(2): figures(hydrogen: cap * 10),
+                vin(3): figures(hydrogen: cap * 10 + 9), vin(4): figures(hydrogen: cap * 10 + 10),
+            ],
+            registry: registry, policy: policy)
+        #expect(outcome.vehicles.map(\.uncappedFen) == [cap - 1, cap, cap, cap + 1])
+        #expect(outcome.vehicles.map(\.subsidyFen) == [cap - 1, cap, cap, cap])
+        #expect(outcome.vehicles.map(\.status) == [.paid, .paid, .paid, .capped])
+        #expect(outcome.operators.map(\.subsidyFen) == [4 * cap - 1])
+    }
+
     @Test("unregistered VINs are listed when they have frames in the year, and earn nothing")
     func unregistered() throws {
         let registry = try registry([(1, "OP", "bus")])

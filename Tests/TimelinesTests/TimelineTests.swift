@@ -99,10 +99,14 @@ struct TimelineTests {
             ])
     }
 
-    // Property (SPEC 3.1): the timeline does not depend on the order of frames.
-    @Test("any order of frames gives the same timeline and figures")
+    // Property (SPEC 3.1, 3.2): the timeline does not depend on the order of frames, with
+    // exact duplicates and conflicting ones: by odometer (the copy lower or higher than the
+    // frame) and by current only, across the fuel-cell threshold, so which frame is kept shows
+    // in hydrogen and battery distance.
+    @Test("any order of frames, duplicates of every kind among them, gives the same timeline and figures")
     func orderIndependence() {
-        var generator = SplitMix(seed: 7)
+        let seed: UInt64 = 7
+        var generator = SplitMix(seed: seed)
         var readings: [Reading] = []
         var odometer: Int32 = 1000
         for index in 0..<400 {
@@ -110,16 +114,38 @@ struct TimelineTests {
             readings.append(
                 reading(Int64(index * 10 + Int(generator.next() % 3)), odometer, Int32(generator.next() % 30)))
         }
-        readings += readings.prefix(50)
+        let originals = readings
+        readings += originals.prefix(50)  // exact duplicates
+        for index in stride(from: 3, to: originals.count, by: 7) {  // odometer conflicts, either way
+            var copy = originals[index]
+            copy.odometer += (index % 2 == 0 ? 1 : -1) * Int32(1 + generator.next() % 3)
+            readings.append(copy)
+        }
+        var currentOnly: [Int64: Int32] = [:]  // ts → the current SPEC 3.2 keeps
+        for index in stride(from: 5, to: originals.count, by: 11) {  // conflicts in current only
+            var copy = originals[index]
+            copy.current = copy.current >= limits.fuelCellOnCurrent ? 5 : 25
+            readings.append(copy)
+            currentOnly[copy.ts] = min(copy.current, originals[index].current)
+        }
         let year = ReportYear(1970, offset: 8 * 3600)
         let reference = Timeline(vin: vin, readings: readings)
         let referenceFigures = VehicleYear(reference, year: year, limits: limits)
-        for _ in 0..<20 {
+        // The reference is SPEC 3.2-3.5 as written, and holds every kind of duplicate.
+        #expect(referenceFigures == ReferenceRules.figures(readings, year: year, limits: limits), "seed \(seed)")
+        #expect(referenceFigures.exactDuplicates > 0 && referenceFigures.conflictingDuplicates > 30, "seed \(seed)")
+        #expect(referenceFigures.hydrogen > 0 && referenceFigures.battery > 0, "seed \(seed)")
+        #expect(currentOnly.count > 30, "seed \(seed)")
+        for reading in reference.readings where currentOnly[reading.ts] != nil {
+            #expect(reading.current == currentOnly[reading.ts], "the lower current is kept at \(reading.ts)")
+        }
+        for trial in 0..<20 {
             readings.shuffle(using: &generator)
             let timeline = Timeline(vin: vin, readings: readings)
-            #expect(timeline.readings == reference.readings)
-            #expect(timeline.duplicates == reference.duplicates)
-            #expect(VehicleYear(timeline, year: year, limits: limits) == referenceFigures)
+            #expect(timeline.readings == reference.readings, "seed \(seed), trial \(trial)")
+            #expect(timeline.duplicates == reference.duplicates, "seed \(seed), trial \(trial)")
+            #expect(
+                VehicleYear(timeline, year: year, limits: limits) == referenceFigures, "seed \(seed), trial \(trial)")
         }
     }
 }
@@ -143,6 +169,39 @@ struct VehicleYearTests {
         #expect(y2025.frames == 2 && y2024.frames == 2)
         #expect(y2025.firstTs == newYear + 5 && y2025.lastTs == newYear + 15)
         #expect(y2025.daysWithData == 1)
+    }
+
+    // SPEC 3.4: a frame at 00:00:00 on 1 January in the policy's zone is in the new year, one
+    // second before is not, and each interval goes with its end frame, through the timeline
+    // and through a segment alike.
+    @Test("the year starts and ends at midnight in the policy's zone, to the second")
+    func yearEdges() {
+        let zone = 8 * 3600
+        let (start, end): (Int64, Int64) = (1_735_660_800, 1_767_196_800)  // 2024-12-31T16:00:00Z, 2025-12-31T16:00:00Z
+        #expect(CivilTime.startOfYear(2025, offset: zone) == start && CivilTime.startOfYear(2026, offset: zone) == end)
+        let opening = [
+            reading(start - 10, 100), reading(start - 1, 101), reading(start, 102), reading(start + 10, 103),
+        ]
+        let closing = [reading(end - 10, 200), reading(end - 1, 201), reading(end, 202)]
+        let y2024 = ReportYear(2024, offset: zone)
+        let y2025 = ReportYear(2025, offset: zone)
+        let y2026 = ReportYear(2026, offset: zone)
+        for readings in [opening, closing] {
+            for year in [y2024, y2025, y2026] {
+                let viaTimeline = VehicleYear(Timeline(vin: vin, readings: readings), year: year, limits: limits)
+                let viaSegment = SegmentJoin.figures(
+                    [Segment(readings: readings, year: year, limits: limits)], year: year, limits: limits)
+                #expect(viaSegment == viaTimeline, "year \(year.year)")
+            }
+        }
+        let opened = VehicleYear(Timeline(vin: vin, readings: opening), year: y2025, limits: limits)
+        #expect(opened.frames == 2 && opened.firstTs == start && opened.hydrogen == 2)
+        let before = VehicleYear(Timeline(vin: vin, readings: opening), year: y2024, limits: limits)
+        #expect(before.frames == 2 && before.lastTs == start - 1 && before.hydrogen == 1)
+        let closed = VehicleYear(Timeline(vin: vin, readings: closing), year: y2025, limits: limits)
+        #expect(closed.frames == 2 && closed.lastTs == end - 1 && closed.hydrogen == 1)
+        let after = VehicleYear(Timeline(vin: vin, readings: closing), year: y2026, limits: limits)
+        #expect(after.frames == 1 && after.firstTs == end && after.hydrogen == 1)
     }
 
     @Test("days with data count calendar days in the policy's zone")
