@@ -186,7 +186,8 @@ public enum FieldParsers {
             index += 1
             let fractionStart = index
             while index < count && bytes[index] &- 48 <= 9 { index += 1 }
-            if index == fractionStart { return nil }
+            // `.` and 1 to 9 digits (SPEC 2.1).
+            if index == fractionStart || index - fractionStart > 9 { return nil }
         }
         var offset = localOffset
         if index < count {

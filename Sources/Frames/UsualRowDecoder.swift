@@ -118,8 +118,11 @@ struct UsualRowDecoder {
         var zone = time + 19
         if zone.load(as: UInt8.self) == UInt8(ascii: ".") {
             zone += 1
-            guard zone.load(as: UInt8.self) &- 48 <= 9 else { return nil }
+            let fractionStart = zone
             while zone.load(as: UInt8.self) &- 48 <= 9 { zone += 1 }
+            // 1 to 9 digits (SPEC 2.1); anything else is the general path's to reject.
+            let digits = fractionStart.distance(to: zone)
+            guard digits >= 1 && digits <= 9 else { return nil }
         }
         var offset = localOffset
         switch zone.load(as: UInt8.self) {
