@@ -37,7 +37,7 @@ public enum ExplainRun {
     /// The VIN of `text`, or bad usage.
     public static func parse(_ text: String) throws(RunError) -> Vin {
         guard let vin = Vin(text) else {
-            throw RunError("'\(text)' is not a VIN (17 characters of 0-9 and A-Z without I, O, Q)")
+            throw RunError(.badUsage, "'\(text)' is not a VIN (17 characters of 0-9 and A-Z without I, O, Q)")
         }
         return vin
     }
@@ -49,7 +49,7 @@ public enum ExplainRun {
     {
         let request = (year: report.year, threads: threads)
         guard let vehicle = report.outcome.vehicles.first(where: { $0.vin == vin }) else {
-            throw RunError("\(vin) is neither in the registry nor in the telemetry of \(request.year)")
+            throw RunError(.badUsage, "\(vin) is neither in the registry nor in the telemetry of \(request.year)")
         }
         // report.files is in the order of `files`: a file that failed is not read again.
         let failed = report.files.map { $0.error != nil }

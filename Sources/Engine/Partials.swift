@@ -210,7 +210,7 @@ extension SubsidyRun {
             let result = measure(store, files: files, policy: policy, year: reportYear, settings: settings, cutoff: cutoff)
             for read in result.secondReads {
                 if let error = changedFileError(first: sources[read.file].partial.stored?.sha256, second: read) {
-                    throw RunError("archive of \(files[read.file].path) (\(files[read.file].fileSystemPath)): \(error)")
+                    throw RunError(.archiveChanged, "archive of \(files[read.file].path) (\(files[read.file].fileSystemPath)): \(error)")
                 }
             }
             return result

@@ -16,10 +16,32 @@ public let rulesVersion = "h2-mileage/2"
 
 /// A run that cannot start: bad usage, policy or registry (exit status 2).
 public struct RunError: Error, CustomStringConvertible, Sendable {
+    /// What kind of problem: kept across the `Engine` boundary, so that a caller (a server)
+    /// can choose its answer.
+    public enum Code: String, Sendable {
+        /// A bad argument: a VIN that is not one, a vehicle with no data.
+        case badUsage = "bad_usage"
+        /// The policy is missing, not UTF-8 or invalid (SPEC 5).
+        case badPolicy = "bad_policy"
+        /// A year the policy does not cover (SPEC 5).
+        case yearOutsidePolicy = "year_outside_policy"
+        /// The registry is missing or invalid (SPEC 4).
+        case badRegistry = "bad_registry"
+        /// An input argument that does not exist (SPEC 7).
+        case inputNotFound = "input_not_found"
+        /// An archive to read again is missing or differs from the one first read.
+        case archiveChanged = "archive_changed"
+    }
+
+    /// What kind of problem.
+    public var code: Code
     /// What is wrong and what to do about it.
     public var message: String
     /// Creates an error.
-    public init(_ message: String) { self.message = message }
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
     /// The message.
     public var description: String { message }
 }
@@ -114,7 +136,7 @@ public enum SubsidyRun {
         guard policy.years.contains(year) else {
             // Named like a policy field's error (SPEC 5): file, field, what is wrong.
             throw RunError(
-                "\(policyPath ?? "built-in policy"): years: year \(year) is not covered by policy "
+                .yearOutsidePolicy, "\(policyPath ?? "built-in policy"): years: year \(year) is not covered by policy "
                     + "'\(policy.id)' (it covers \(policy.years.map(String.init).joined(separator: ", ")))")
         }
     }
@@ -130,7 +152,7 @@ public enum SubsidyRun {
             registry = try Registry(
                 bytes: bytes, file: path, classes: Set(policy.classes.map(\.id)), encoding: encoding)
         } catch {
-            throw RunError("bad registry: \(error)")
+            throw RunError(.badRegistry, "bad registry: \(error)")
         }
         return (registry, RegistrySource(path: path, sha256: sha256Hex(bytes), vehicles: registry.vehicles.count))
     }
@@ -141,12 +163,12 @@ public enum SubsidyRun {
             try path.map { (path) throws(RunError) in try readConfiguration(path, what: "policy") }
             ?? Array(builtInPolicyText.utf8)
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw RunError("bad policy: \(path ?? "built-in"): not UTF-8 text")
+            throw RunError(.badPolicy, "bad policy: \(path ?? "built-in"): not UTF-8 text")
         }
         do {
             return (try Policy(toml: text, file: path ?? "built-in policy"), sha256Hex(bytes))
         } catch {
-            throw RunError("bad policy: \(error)")
+            throw RunError(.badPolicy, "bad policy: \(error)")
         }
     }
 
@@ -222,13 +244,14 @@ public enum SubsidyRun {
         do {
             return try InputDiscovery.discover(inputs)
         } catch {
-            throw RunError(error.message)
+            throw RunError(.inputNotFound, error.message)
         }
     }
 
     private static func readConfiguration(_ path: String, what: String) throws(RunError) -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw RunError("cannot read \(what) file \(path) (missing or not readable)")
+            throw RunError(
+                what == "policy" ? .badPolicy : .badRegistry, "cannot read \(what) file \(path) (missing or not readable)")
         }
         return [UInt8](data)
     }
