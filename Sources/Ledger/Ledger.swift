@@ -212,29 +212,35 @@ public final class Ledger: Sendable {
     public func ingest(_ files: [InputFile], policy: Policy, threads: Int, operatorId: String? = nil)
         throws(LedgerError) -> [IngestOutcome]
     {
-        let partials = SubsidyRun.partials(of: files, policy: policy, threads: threads)
-        var outcomes: [IngestOutcome] = []
-        for (file, partial) in zip(files, partials) {
-            guard let stored = partial.stored else {
-                outcomes.append(IngestOutcome(path: file.path, sha256: nil, status: .failed(partial.error ?? "unreadable")))
+        // Files already in the ledger are found by their checksum before anything is decoded:
+        // ingesting one more day into a year's ledger costs that day's files, not the year's.
+        var outcomes = [IngestOutcome?](repeating: nil, count: files.count)
+        var toRead: [Int] = []
+        for (index, file) in files.enumerated() {
+            guard let sha = Ledger.checksum(of: file.fileSystemPath) else {
+                toRead.append(index)  // decoding it names why it cannot be read
                 continue
             }
-            let existing: (id: Int64, status: String, path: String)?
-            do {
-                existing = try database.read { db in
-                    try Row.fetchOne(
-                        db, sql: "SELECT id, status, path FROM sources WHERE sha256 = ? AND kind = ?",
-                        arguments: [stored.sha256, file.kind]
-                    ).map { ($0["id"], $0["status"], $0["path"]) }
-                }
-            } catch {
-                throw LedgerError(.damaged, "cannot read the ledger \(directory): \(error)")
+            let existing = try record(sha256: sha, kind: file.kind)
+            guard let existing, existing.status == "ok" else {
+                toRead.append(index)
+                continue
             }
+            try notePath(file.path, of: existing)
+            outcomes[index] = IngestOutcome(path: file.path, sha256: sha, status: .alreadyIngested)
+        }
+        let partials = SubsidyRun.partials(of: toRead.map { files[$0] }, policy: policy, threads: threads)
+        for (index, partial) in zip(toRead, partials) {
+            let file = files[index]
+            guard let stored = partial.stored else {
+                outcomes[index] = IngestOutcome(path: file.path, sha256: nil, status: .failed(partial.error ?? "unreadable"))
+                continue
+            }
+            let existing = try record(sha256: stored.sha256, kind: file.kind)
             if let existing, existing.status == "ok" {
-                if file.path.utf8.lexicographicallyPrecedes(existing.path.utf8) {
-                    try write("UPDATE sources SET path = ? WHERE id = ?", [file.path, existing.id])
-                }
-                outcomes.append(IngestOutcome(path: file.path, sha256: stored.sha256, status: .alreadyIngested))
+                // The same bytes twice in one call (two names).
+                try notePath(file.path, of: existing)
+                outcomes[index] = IngestOutcome(path: file.path, sha256: stored.sha256, status: .alreadyIngested)
                 continue
             }
             var partial = partial
@@ -256,11 +262,48 @@ public final class Ledger: Sendable {
                     stored.sha256, file.kind, path, stored.bytes, partial.error == nil ? "ok" : "failed", partial.error,
                     operatorId, Ledger.now(), Data(partial.encoded()),
                 ])
-            outcomes.append(
-                IngestOutcome(
-                    path: file.path, sha256: stored.sha256, status: partial.error.map { .failed($0) } ?? .new))
+            outcomes[index] = IngestOutcome(
+                path: file.path, sha256: stored.sha256, status: partial.error.map { .failed($0) } ?? .new)
         }
-        return outcomes
+        return outcomes.map { $0! }
+    }
+
+    /// A source's path is the smallest, in byte order, of the paths it was given under (SPEC 10.1).
+    private func notePath(_ path: String, of existing: (id: Int64, status: String, path: String)) throws(LedgerError) {
+        if path.utf8.lexicographicallyPrecedes(existing.path.utf8) {
+            try write("UPDATE sources SET path = ? WHERE id = ?", [path, existing.id])
+        }
+    }
+
+    /// The source recorded for these bytes of this kind, if any.
+    private func record(sha256: String, kind: String) throws(LedgerError) -> (id: Int64, status: String, path: String)? {
+        do {
+            return try database.read { db in
+                try Row.fetchOne(
+                    db, sql: "SELECT id, status, path FROM sources WHERE sha256 = ? AND kind = ?",
+                    arguments: [sha256, kind]
+                ).map { ($0["id"], $0["status"], $0["path"]) }
+            }
+        } catch {
+            throw LedgerError(.damaged, "cannot read the ledger \(directory): \(error)")
+        }
+    }
+
+    /// The SHA-256 of a file's bytes, or `nil` when it cannot be read.
+    static func checksum(of path: String) -> String? {
+        guard let input = fopen(path, "rb") else { return nil }
+        defer { fclose(input) }
+        var hasher = SHA256Hasher()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = fread(buffer.baseAddress, 1, buffer.count, input)
+            if count == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+        let failed = ferror(input) != 0
+        let digest = hasher.finalizeHex()
+        return failed ? nil : digest
     }
 
     /// Withdraws the source(s) with `sha256` (SPEC 10.2): they stop counting; the archive stays.
