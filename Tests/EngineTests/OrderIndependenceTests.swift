@@ -62,8 +62,8 @@ struct HostileFleet {
 /// Seeded rows for six vehicles around the report year's edges in the policy's zone (+08:00):
 /// one crossing into 2025 and one out of it, one crossing a day that differs from UTC's, one
 /// wholly in 2024 and two inside the year (one unregistered). Every timestamp form the decoder
-/// takes (epoch seconds, RFC 3339 with `Z` or an offset, local without one, space for `T`,
-/// fractions), odometer and current texts that round (SPEC 1); gaps, overspeed, lasting
+/// takes (epoch seconds and milliseconds, RFC 3339 with `Z` or an offset, local without one,
+/// space for `T`, fractions, the spreadsheet form), odometer and current texts that round (SPEC 1); gaps, overspeed, lasting
 /// rollbacks, one-frame glitches (outliers), fuel cell off or not reported; exact duplicates
 /// (often in another text form), conflicting ones by odometer and by current only across the
 /// fuel-cell threshold; rejected rows.
@@ -77,6 +77,20 @@ func hostileFleet(seed: UInt64) -> HostileFleet {
         if roll(6) == 0 {
             fleet.made["ts epoch", default: 0] += 1
             return String(ts)
+        }
+        if roll(8) == 0 {
+            // Epoch milliseconds: exactly 13 digits, the milliseconds dropped (SPEC 2.1).
+            fleet.made["ts epoch milliseconds", default: 0] += 1
+            return String(ts) + String(100 + roll(900))
+        }
+        if roll(7) == 0 {
+            // The spreadsheet form, local time in the policy's zone: `Y/M/D H:MM[:SS]`, month,
+            // day and hour in one or two digits, seconds absent when they are 00 (SPEC 2.1).
+            fleet.made["ts spreadsheet", default: 0] += 1
+            let t = civil(ts, offset: 8 * 3600)
+            let short = { (value: Int) in roll(2) == 0 ? String(value) : two(value) }
+            let seconds = t.second == 0 && roll(2) == 0 ? "" : ":\(two(t.second))"
+            return "\(t.year)/\(short(t.month))/\(short(t.day)) \(short(t.hour)):\(two(t.minute))\(seconds)"
         }
         let zones: [(String, Int)] = [
             ("Z", 0), ("+08:00", 8 * 3600), ("", 8 * 3600), ("-05:30", -19800), ("+05:45", 20700),
@@ -248,7 +262,8 @@ struct OrderIndependenceTests {
         let fleet = hostileFleet(seed: seed)
         let rows = fleet.rows
         let kinds = [
-            "ts epoch", "ts zone 'Z'", "ts zone '+08:00'", "ts zone ''", "ts zone '-05:30'", "ts zone '+05:45'",
+            "ts epoch", "ts epoch milliseconds", "ts spreadsheet", "ts zone 'Z'", "ts zone '+08:00'", "ts zone ''",
+            "ts zone '-05:30'", "ts zone '+05:45'",
             "ts separator ' '", "ts separator 'T'", "ts fraction", "decimal rounds up", "decimal rounds down", "gap",
             "rollback", "overspeed", "glitch", "exact duplicate", "odometer conflict", "current-only conflict",
         ]
