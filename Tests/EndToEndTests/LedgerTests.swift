@@ -237,6 +237,16 @@ struct LedgerTests {
             in: folder.url)
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("the archive of telemetry/day0.csv is missing from the ledger"))
+        // A damaged database is named, never read as something else.
+        let database = folder.path("ledger/ledger.sqlite")
+        try? FileManager.default.removeItem(atPath: database + "-wal")
+        try? FileManager.default.removeItem(atPath: database + "-shm")
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: database))
+        let damaged = try runH2fleet(
+            ["report", "--ledger", "ledger", "--policy", "policy.toml", "--registry", "registry.csv", "--year", "2025"],
+            in: folder.url)
+        #expect(damaged.status == 2)
+        #expect(damaged.stderr.contains("cannot open the ledger database ledger/ledger.sqlite"))
         // Not a ledger at all.
         let none = try runH2fleet(
             ["report", "--ledger", "nowhere", "--registry", "registry.csv", "--policy", "policy.toml", "--year", "2025"],
