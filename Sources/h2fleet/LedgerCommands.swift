@@ -106,14 +106,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Year to date: leave out frames after this day (YYYY-MM-DD).", valueName: "date"))
     var through: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "Also write report.json, vehicles.csv, operators.csv, rejections.csv here (created if missing).",
-            valueName: "dir"))
-    var out: String?
-
-    @Option(help: "What to print: table (summary), json (report.json) or csv (vehicles.csv).")
-    var format: SubsidyCommand.Format = .table
+    @OptionGroup var output: ReportOutputOptions
 
     @OptionGroup var memory: MemoryOptions
 
@@ -152,6 +145,6 @@ struct ReportCommand: ParsableCommand {
             sources: sources, policy: policy, policySHA256: policySHA, registry: registry,
             registrySource: registrySource, year: rules.year, through: try throughDay(),
             builtInPolicy: rules.policy == nil, settings: settings)
-        try SubsidyCommand.emit(report, out: out, format: format)
+        try output.emit(report)
     }
 }

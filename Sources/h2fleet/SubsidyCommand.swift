@@ -44,20 +44,10 @@ struct SubsidyCommand: ParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case table, json, csv
-    }
 
     @OptionGroup var rules: RulesOptions
 
-    @Option(
-        help: ArgumentHelp(
-            "Also write report.json, vehicles.csv, operators.csv, rejections.csv here (created if missing).",
-            valueName: "dir"))
-    var out: String?
-
-    @Option(help: "What to print: table (summary), json (report.json) or csv (vehicles.csv).")
-    var format: Format = .table
+    @OptionGroup var output: ReportOutputOptions
 
     @OptionGroup var memory: MemoryOptions
 
@@ -84,12 +74,29 @@ struct SubsidyCommand: ParsableCommand {
             bar?.finish()
             throw error
         }
-        try SubsidyCommand.emit(report, out: out, format: format)
+        try output.emit(report)
     }
+
+}
+
+/// Where a report goes: `--out` and `--format`, for `subsidy` and `report`.
+struct ReportOutputOptions: ParsableArguments {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json, csv
+    }
+
+    @Option(
+        help: ArgumentHelp(
+            "Also write report.json, vehicles.csv, operators.csv, rejections.csv here (created if missing).",
+            valueName: "dir"))
+    var out: String?
+
+    @Option(help: "What to print: table (summary), json (report.json) or csv (vehicles.csv).")
+    var format: Format = .table
 
     /// Writes the reports into `out`, prints `format` and the warnings, and exits with status 3
     /// when an input failed (SPEC 7): what `subsidy` and `report` do with their report.
-    static func emit(_ report: Report, out: String?, format: Format) throws {
+    func emit(_ report: Report) throws {
         if let out {
             try OutputWriter.write(report, to: out)
         }

@@ -612,20 +612,9 @@ struct CaptureAgreementTests {
                 !fields[0].contains("O")
             else { continue }
             // The frame time in UTC+08:00, by the test's own civil-date arithmetic.
-            let local = epoch + 8 * 3600
-            let secondOfDay = local % 86400
-            let z = local / 86400 + 719_468
-            let era = z / 146_097
-            let doe = z - era * 146_097
-            let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-            let mp = (5 * doy + 2) / 153
-            let day = doy - (153 * mp + 2) / 5 + 1
-            let month = mp < 10 ? mp + 3 : mp - 9
-            let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+            let t = civil(epoch, offset: 8 * 3600)
             let time: [UInt8] = [
-                UInt8(year - 2000), UInt8(month), UInt8(day),
-                UInt8(secondOfDay / 3600), UInt8(secondOfDay / 60 % 60), UInt8(secondOfDay % 60),
+                UInt8(t.year - 2000), UInt8(t.month), UInt8(t.day), UInt8(t.hour), UInt8(t.minute), UInt8(t.second),
             ]
             let odometer = UInt32((Double(fields[2])! * 10).rounded())
             let current = UInt16((Double(fields[3])! * 10).rounded())
