@@ -35,13 +35,14 @@ public struct ByteReaderError: Error, CustomStringConvertible, Sendable {
     public var description: String
 
     /// Creates an error.
+    @inlinable
     public init(_ description: String) { self.description = description }
 }
 
 /// Reads what `ByteWriter` wrote, checking every length.
 public struct ByteReader {
-    private let bytes: [UInt8]
-    private var offset = 0
+    @usableFromInline let bytes: [UInt8]
+    @usableFromInline var offset = 0
 
     /// A reader at the start of `bytes`.
     public init(_ bytes: [UInt8]) {
@@ -52,13 +53,11 @@ public struct ByteReader {
     public var atEnd: Bool { offset == bytes.count }
 
     /// Reads a `T`, little-endian.
+    @inlinable
     public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) throws(ByteReaderError) -> T {
         let size = MemoryLayout<T>.size
         guard offset + size <= bytes.count else { throw ByteReaderError("cut short at byte \(offset)") }
-        var value = T.zero
-        withUnsafeMutableBytes(of: &value) { target in
-            for index in 0..<size { target[index] = bytes[offset + index] }
-        }
+        let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) }
         offset += size
         return T(littleEndian: value)
     }
