@@ -37,7 +37,6 @@ struct ExactItem: Sendable {
     /// Files to read again.
     var files: [Int]
 
-    /// A vehicle merged whole from `files`.
     /// A vehicle merged whole from `files`; with a `cutoff`, only its frames before it.
     static func whole(_ vin: Vin, frames: Int, files: [Int], cutoff: Int64? = nil) -> ExactItem {
         ExactItem(vin: vin, windows: [Int64.min...(cutoff.map { $0 - 1 } ?? Int64.max)], kept: [], frames: frames,

@@ -61,7 +61,9 @@ public struct SourcePartial: Sendable {
         var reader = ByteReader(bytes)
         let version = try reader.read(UInt8.self)
         guard version == SourcePartial.encodingVersion else {
-            throw ByteReaderError("partial result of encoding version \(version), not \(SourcePartial.encodingVersion)")
+            throw ByteReaderError(
+                "partial result of encoding version \(version), which this h2fleet (version \(SourcePartial.encodingVersion)) "
+                    + "does not read: use the h2fleet that made the ledger, or a newer one")
         }
         self.stored = stored
         format = try reader.readString()
@@ -183,7 +185,7 @@ extension SubsidyRun {
         settings: RunSettings
     ) throws(RunError) -> Report {
         let reportYear = ReportYear(year, offset: policy.timezoneOffset)
-        let cutoff = through.map { Int64($0 + 1) * 86_400 - Int64(policy.timezoneOffset) }
+        let cutoff = through.map { CivilTime.startOfDay($0 + 1, offset: policy.timezoneOffset) }
         // The full year's coverage, for the warnings (those of the full report, SPEC 10.3).
         var coverage: (first: Int64, last: Int64)?
         for source in sources where source.partial.error == nil {
@@ -196,8 +198,10 @@ extension SubsidyRun {
         let files = sources.map(\.file)
         /// The vehicles measured from the partials, frames from `cutoff` on left out.
         func measureSources(cutoff: Int64?) throws(RunError) -> Measured {
-            var store = SegmentStore(
-                budget: settings.memoryLimit / 16 / 512, settling: 0, year: reportYear, limits: policy.limits)
+            // Every partial is in memory already: the store never joins segments early, so sources
+            // given in path order that is not time order never look like overlapping data (which
+            // would read archives again, SPEC 10.3).
+            var store = SegmentStore(budget: Int.max / 2, settling: 0, year: reportYear, limits: policy.limits)
             for (index, source) in sources.enumerated() where source.partial.error == nil {
                 var kept: [(vin: Vin, segment: Segment)] = []
                 for (vin, segment) in source.partial.segments {

@@ -36,6 +36,7 @@ public struct DaySet: Sendable, Equatable {
             + words.3.nonzeroBitCount + words.4.nonzeroBitCount + words.5.nonzeroBitCount
     }
 
+    /// Whether both sets hold the same days.
     public static func == (lhs: DaySet, rhs: DaySet) -> Bool {
         lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2
             && lhs.words.3 == rhs.words.3 && lhs.words.4 == rhs.words.4 && lhs.words.5 == rhs.words.5

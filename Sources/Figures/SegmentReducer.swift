@@ -139,7 +139,7 @@ extension SegmentReducer {
         var start = 0
         while start < sorted.count {
             let day = CivilTime.localDay(sorted[start].ts, offset: offset)
-            let next = Int64(day + 1) * 86_400 - Int64(offset)
+            let next = CivilTime.startOfDay(day + 1, offset: offset)
             var end = start + 1
             while end < sorted.count && sorted[end].ts < next { end += 1 }
             runs.append((sorted[start..<end], ReportYear(CivilTime.date(fromDays: day).year, offset: offset)))

@@ -44,6 +44,12 @@ public enum CivilTime {
         return Int(local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
     }
 
+    /// The first instant of local day `day` (days since 1970-01-01) in a zone `offset` seconds
+    /// east of UTC.
+    public static func startOfDay(_ day: Int, offset: Int) -> Int64 {
+        Int64(day) * 86_400 - Int64(offset)
+    }
+
     /// The first instant of local `year` in a zone `offset` seconds east of UTC.
     public static func startOfYear(_ year: Int, offset: Int) -> Int64 {
         Int64(days(year: year, month: 1, day: 1)) * 86_400 - Int64(offset)

@@ -81,10 +81,10 @@ public final class Ledger: Sendable {
 
     /// Opens the ledger in `directory`, creating it when `create` is set and it does not exist,
     /// and checks that `policy`'s telemetry rules and this engine's rules version are the ones
-    /// it was made with (SPEC 10.1).
+    /// it was made with (SPEC 10.1); without a policy (withdrawing a source) nothing is checked.
     /// - Throws: `LedgerError` naming the field and both values when they differ, or what cannot
     ///   be read or written.
-    public init(directory: String, policy: Policy, create: Bool) throws(LedgerError) {
+    public init(directory: String, policy: Policy?, create: Bool) throws(LedgerError) {
         self.directory = directory
         let file = directory + "/" + Ledger.databaseName
         if !FileManager.default.fileExists(atPath: file) {
@@ -107,7 +107,7 @@ public final class Ledger: Sendable {
         } catch {
             throw LedgerError(.damaged, "cannot open the ledger database \(file): \(error)")
         }
-        try checkRules(policy)
+        if let policy { try checkRules(policy) }
         removeLeftovers()
     }
 
@@ -145,7 +145,7 @@ public final class Ledger: Sendable {
             ("timezone", CivilTime.offsetText(policy.timezoneOffset)),
             ("telemetry.max_gap_s", String(policy.limits.maxGapSeconds)),
             ("telemetry.max_speed_kmh", String(policy.limits.maxSpeedKmh)),
-            ("telemetry.fc_on_min_current_a", Units.km(Int64(policy.limits.fuelCellOnCurrent))),
+            ("telemetry.fc_on_min_current_a", Units.tenths(Int64(policy.limits.fuelCellOnCurrent))),
         ]
     }
 
@@ -236,36 +236,60 @@ public final class Ledger: Sendable {
                 outcomes[index] = IngestOutcome(path: file.path, sha256: nil, status: .failed(partial.error ?? "unreadable"))
                 continue
             }
-            let existing = try record(sha256: stored.sha256, kind: file.kind)
-            if let existing, existing.status == "ok" {
-                // The same bytes twice in one call (two names).
-                try notePath(file.path, of: existing)
-                outcomes[index] = IngestOutcome(path: file.path, sha256: stored.sha256, status: .alreadyIngested)
-                continue
-            }
             var partial = partial
-            if partial.error == nil {
-                // The archive kept is the bytes that were decoded: copied with their checksum.
-                if let problem = storeArchive(file, sha256: stored.sha256) {
-                    partial = SourcePartial(failed: partial, error: problem)
-                }
+            // The file is kept as evidence, failed or not (SPEC 10.1): the bytes that were
+            // decoded, copied with their checksum. A file that cannot be kept fails.
+            if let problem = storeArchive(file, sha256: stored.sha256), partial.error == nil {
+                partial = SourcePartial(failed: partial, error: problem)
             }
-            let path = existing.map { minPath($0.path, file.path) } ?? file.path
-            try write(
-                """
-                INSERT INTO sources (sha256, kind, path, bytes, status, error, operator, received_at, partial)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (sha256, kind) DO UPDATE SET path = excluded.path, status = excluded.status,
-                    error = excluded.error, received_at = excluded.received_at, partial = excluded.partial
-                """,
-                [
-                    stored.sha256, file.kind, path, stored.bytes, partial.error == nil ? "ok" : "failed", partial.error,
-                    operatorId, Ledger.now(), Data(partial.encoded()),
-                ])
-            outcomes[index] = IngestOutcome(
-                path: file.path, sha256: stored.sha256, status: partial.error.map { .failed($0) } ?? .new)
+            let status = try commit(file, stored: stored, partial: partial, operatorId: operatorId)
+            outcomes[index] = IngestOutcome(path: file.path, sha256: stored.sha256, status: status)
         }
         return outcomes.map { $0! }
+    }
+
+    /// Records one source in one transaction that takes the write lock at once, so that two
+    /// ingests of the same bytes cannot both count them: an `ok` source already there is
+    /// `alreadyIngested` (its path becomes the smaller of the two); a failed one is replaced.
+    private func commit(_ file: InputFile, stored: StoredFile, partial: SourcePartial, operatorId: String?)
+        throws(LedgerError) -> IngestOutcome.Status
+    {
+        let blob = Data(partial.encoded())
+        do {
+            return try database.writeWithoutTransaction { db in
+                var status = IngestOutcome.Status.new
+                try db.inTransaction(.immediate) {
+                    let existing = try Row.fetchOne(
+                        db, sql: "SELECT id, status, path FROM sources WHERE sha256 = ? AND kind = ?",
+                        arguments: [stored.sha256, file.kind])
+                    if let existing, (existing["status"] as String) == "ok" {
+                        status = .alreadyIngested
+                        if file.path.utf8.lexicographicallyPrecedes((existing["path"] as String).utf8) {
+                            try db.execute(
+                                sql: "UPDATE sources SET path = ? WHERE id = ?", arguments: [file.path, existing["id"] as Int64])
+                        }
+                        return .commit
+                    }
+                    let path = existing.map { minPath($0["path"], file.path) } ?? file.path
+                    try db.execute(
+                        sql: """
+                            INSERT INTO sources (sha256, kind, path, bytes, status, error, operator, received_at, partial)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT (sha256, kind) DO UPDATE SET path = excluded.path, status = excluded.status,
+                                error = excluded.error, received_at = excluded.received_at, partial = excluded.partial
+                            """,
+                        arguments: [
+                            stored.sha256, file.kind, path, stored.bytes, partial.error == nil ? "ok" : "failed",
+                            partial.error, operatorId, Ledger.now(), blob,
+                        ])
+                    status = partial.error.map { .failed($0) } ?? .new
+                    return .commit
+                }
+                return status
+            }
+        } catch {
+            throw LedgerError(.damaged, "cannot write the ledger \(directory): \(error)")
+        }
     }
 
     /// A source's path is the smallest, in byte order, of the paths it was given under (SPEC 10.1).
@@ -307,7 +331,12 @@ public final class Ledger: Sendable {
     }
 
     /// Withdraws the source(s) with `sha256` (SPEC 10.2): they stop counting; the archive stays.
-    public func withdraw(sha256: String, by who: String) throws(LedgerError) {
+    /// Every kind of source with those bytes is withdrawn.
+    public func withdraw(sha256 text: String, by who: String) throws(LedgerError) {
+        let sha256 = text.lowercased()
+        guard sha256.count == 64, sha256.allSatisfy({ $0.isHexDigit }) else {
+            throw LedgerError(.notFound, "'\(text)' is not a SHA-256 (64 hexadecimal digits)")
+        }
         let changed: Int
         do {
             changed = try database.write { db in
@@ -346,7 +375,9 @@ public final class Ledger: Sendable {
                 let file = InputFile(path: path, fileSystemPath: archivePath(sha), kind: row["kind"])
                 if partial.error == nil, !FileManager.default.fileExists(atPath: file.fileSystemPath) {
                     throw LedgerError(
-                        .archiveMissing, "the archive of \(path) is missing from the ledger: \(file.fileSystemPath)")
+                        .archiveMissing,
+                        "the archive of \(path) is missing from the ledger: \(file.fileSystemPath); restore it from "
+                            + "a backup, or withdraw the source (h2fleet ingest --ledger DIR --withdraw \(sha))")
                 }
                 sources.append((file, partial))
             } catch let error as LedgerError {
@@ -375,7 +406,9 @@ public final class Ledger: Sendable {
     /// not be, when it could not: a file that changed since it was read is a failed input.
     private func storeArchive(_ file: InputFile, sha256: String) -> String? {
         let target = archivePath(sha256)
-        if FileManager.default.fileExists(atPath: target) { return nil }
+        // One left by an earlier ingest (or one killed before it committed) is reused only
+        // when its bytes are the right ones.
+        if FileManager.default.fileExists(atPath: target), Ledger.checksum(of: target) == sha256 { return nil }
         let folder = (target as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = "\(target).tmp-\(getpid())"

@@ -8,7 +8,7 @@ extension CheckReport {
         let time = { (ts: Int64?) in ts.map { CivilTime.rfc3339($0, offset: timezoneOffset) } ?? "-" }
         var out =
             "h2fleet check — telemetry rules of policy \(policyId) (gaps over \(limits.maxGapSeconds) s, "
-            + "speed over \(limits.maxSpeedKmh) km/h, fuel cell on from \(Units.km(Int64(limits.fuelCellOnCurrent))) A)\n\n"
+            + "speed over \(limits.maxSpeedKmh) km/h, fuel cell on from \(Units.tenths(Int64(limits.fuelCellOnCurrent))) A)\n\n"
         let failed = files.filter { $0.error != nil }.count
         out += "Files: \(files.count) (\(failed) cannot be read)\n"
         for file in files {

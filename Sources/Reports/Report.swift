@@ -146,6 +146,8 @@ public struct Report: Sendable {
 public enum Units {
     /// Tenths of a km as `1234.5`.
     public static func km(_ tenths: Int64) -> String { fixed(tenths, places: 1) }
+    /// Any tenths (a current in amperes) as `123.4`.
+    public static func tenths(_ tenths: Int64) -> String { fixed(tenths, places: 1) }
     /// Fen as `1234.56`.
     public static func yuan(_ fen: Int64) -> String { fixed(fen, places: 2) }
 

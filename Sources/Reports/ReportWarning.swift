@@ -28,6 +28,7 @@ public struct ReportWarning: Sendable, Equatable {
         /// The operator's fleet total and average against the policy's threshold.
         case fleetAverage = "fleet_average"
 
+        /// Codes sort by their text (SPEC 7.1).
         public static func < (a: Code, b: Code) -> Bool { a.rawValue < b.rawValue }
     }
 

@@ -44,19 +44,20 @@ struct IngestCommand: ParsableCommand {
     var inputs: [String] = []
 
     func validate() throws {
-        if withdraw == nil && inputs.isEmpty { throw ValidationError("at least one INPUT (file or directory) is required") }
         if withdraw != nil && !inputs.isEmpty { throw ValidationError("--withdraw takes no INPUT") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        try InputOptions.check(inputs, threads: threads, required: withdraw == nil)
     }
 
     func run() throws {
-        let (policy, _) = try SubsidyRun.loadPolicy(self.policy)
-        let ledger = try Ledger(directory: self.ledger, policy: policy, create: withdraw == nil)
+        InterruptCleanup.install()
         if let withdraw {
-            try ledger.withdraw(sha256: withdraw, by: NSUserName())
-            print("withdrawn \(withdraw)")
+            // Withdrawing does not judge frames: any policy will do.
+            try Ledger(directory: ledger, policy: nil, create: false).withdraw(sha256: withdraw, by: NSUserName())
+            print("withdrawn \(withdraw.lowercased())")
             return
         }
+        let (policy, _) = try SubsidyRun.loadPolicy(self.policy)
+        let ledger = try Ledger(directory: self.ledger, policy: policy, create: true)
         let discovered = try SubsidyRun.discover(inputs)
         let outcomes = try ledger.ingest(
             discovered.files, policy: policy, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
@@ -77,7 +78,8 @@ struct IngestCommand: ParsableCommand {
         }
         print(
             "\(outcomes.count) file\(outcomes.count == 1 ? "" : "s"): \(counts.new) new, \(counts.already) already "
-                + "ingested, \(counts.failed) failed; skipped \(discovered.skipped.count) that are not telemetry")
+                + "ingested, \(counts.failed) failed; \(discovered.skipped.count) found in directories not read "
+                + "(not telemetry, or an archive kind h2fleet does not read)")
         if counts.failed > 0 { throw ExitCode(3) }
     }
 }
@@ -116,9 +118,12 @@ struct ReportCommand: ParsableCommand {
     /// `--through` as a local day number, checked to lie within the year.
     func throughDay() throws -> Int? {
         guard let through else { return nil }
-        let parts = through.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
-        guard through.count == 10, parts.count == 3, let year = parts[0], let month = parts[1], let day = parts[2],
-            CivilTime.isValid(year: year, month: month, day: day)
+        let bytes = Array(through.utf8)
+        let digit = { (index: Int) in bytes[index] >= UInt8(ascii: "0") && bytes[index] <= UInt8(ascii: "9") }
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy(digit),
+            let year = Int(through.prefix(4)), let month = Int(through.dropFirst(5).prefix(2)),
+            let day = Int(through.suffix(2)), CivilTime.isValid(year: year, month: month, day: day)
         else { throw ValidationError("--through must be a date YYYY-MM-DD, not '\(through)'") }
         guard year == rules.year else {
             throw ValidationError("--through \(through) is not in the report year \(rules.year)")
@@ -132,6 +137,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        InterruptCleanup.install()
         let (policy, policySHA) = try SubsidyRun.loadPolicy(rules.policy)
         try SubsidyRun.checkYear(rules.year, of: policy, policyPath: rules.policy)
         let (registry, registrySource) = try SubsidyRun.loadRegistry(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Ledger
+import Reports
 
 /// Runs the command and maps every outcome to SPEC 7's exit statuses: 0 success, 2 bad usage
 /// or configuration, 3 finished with failed inputs.
@@ -19,6 +20,13 @@ do {
     var message = H2fleet.fullMessage(for: error)
     if error is RunError || error is OutputError || error is LedgerError {
         message = "h2fleet: error: \(error)"
+        // Paths in ledger and archive messages came from inputs: inert on the terminal (SPEC 7.2).
+        // (Policy and registry errors are made inert where they are written.)
+        let code = (error as? RunError)?.code
+        if error is LedgerError || code == .archiveChanged || code == .inputNotFound {
+            message = message.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { TerminalText.escaped(String($0)) }.joined(separator: "\n")
+        }
     }
     FileHandle.standardError.write(Data((message + "\n").utf8))
     exit(2)

@@ -219,8 +219,9 @@ struct LedgerTests {
         let sha = try #require(
             try runProcess(URL(fileURLWithPath: "/usr/bin/sha256sum"), [folder.path("telemetry/day1.csv")]).stdout
                 .split(separator: " ").first.map(String.init))
-        let withdraw = try runH2fleet(["ingest", "--ledger", "ledger", "--policy", "policy.toml", "--withdraw", sha], in: folder.url)
-        #expect(withdraw.status == 0)
+        // Withdrawing needs no policy (it judges no frame), and takes the SHA-256 in either case.
+        let withdraw = try runH2fleet(["ingest", "--ledger", "ledger", "--withdraw", sha.uppercased()], in: folder.url)
+        #expect(withdraw.status == 0, "\(withdraw.stderr)")
         let expected = try subsidy(2025, files: ["telemetry/day0.csv", "telemetry/day2.csv"], in: folder, out: "s")
         #expect(try report(2025, in: folder, out: "r") == expected)
         #expect(try runH2fleet(["ingest", "--ledger", "ledger", "--withdraw", sha], in: folder.url).status == 2)
@@ -237,6 +238,14 @@ struct LedgerTests {
             in: folder.url)
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("the archive of telemetry/day0.csv is missing from the ledger"))
+        // A failed file is recorded as failed and its bytes kept as evidence (SPEC 10.1, 10.2).
+        folder.write("broken/cut.csv.zst", "not zstd at all")
+        let failed = try runH2fleet(["ingest", "--ledger", "ledger", "--policy", "policy.toml", "broken"], in: folder.url)
+        #expect(failed.status == 3 && failed.stdout.contains("failed: "))
+        let brokenSHA = try #require(
+            try runProcess(URL(fileURLWithPath: "/usr/bin/sha256sum"), [folder.path("broken/cut.csv.zst")]).stdout
+                .split(separator: " ").first.map(String.init))
+        #expect(FileManager.default.fileExists(atPath: folder.path("ledger/archives/\(brokenSHA.prefix(2))/\(brokenSHA)")))
         // A damaged database is named, never read as something else.
         let database = folder.path("ledger/ledger.sqlite")
         try? FileManager.default.removeItem(atPath: database + "-wal")
