@@ -2,8 +2,8 @@ import Figures
 import Frames
 import Timelines
 
-/// Every vehicle's segments from the files decoded so far, and which files hold the vehicle
-/// (to read them again if its segments overlap).
+/// Every vehicle's segments from the files decoded so far, and the span of time of each file
+/// (to find the files to read again where a vehicle's segments overlap).
 ///
 /// Segments cost a few hundred bytes each, and a year of per-day files of a large fleet makes
 /// one per vehicle per file. When more than `budget` are held, each vehicle's neighbouring
@@ -11,8 +11,8 @@ import Timelines
 /// by the number of vehicles. Joining never changes the figures; the one cost is that a segment
 /// arriving later inside a joined stretch overlaps it, and that stretch is merged exactly.
 ///
-/// Segments that overlap (late or re-sent data) are kept apart, with the files they came from,
-/// so that only the stretch where they overlap is merged frame by frame. A vehicle with more
+/// Segments that overlap (late or re-sent data) are kept apart, so that only the stretch where
+/// they overlap is merged frame by frame, from the files whose span meets it. A vehicle with more
 /// than `maxOverlapping` segments when the store is full (a shuffled corpus) is merged whole:
 /// the store then keeps only its frame count.
 struct SegmentStore {
@@ -21,10 +21,8 @@ struct SegmentStore {
         var segments: [Segment] = []
         /// For each segment, the number of the latest file added to the store it came from.
         var added: [Int] = []
-        /// For each segment, the files its frames came from, in increasing order.
-        var sources: [[Int32]] = []
-        /// Bit `i` is set when file `i` holds frames of the vehicle.
-        var files: [UInt64] = []
+        /// The earliest and latest time of any of its segments added, merged whole or not.
+        var span: ClosedRange<Int64>?
         /// Whether two of its segments overlap in time (a shared time counts: its frames are
         /// duplicates to resolve).
         var overlaps = false
@@ -42,6 +40,11 @@ struct SegmentStore {
     private var budget: Int
     /// Files added so far.
     private var filesAdded = 0
+    /// For each file (by number), the earliest and latest time of the segments it gave. The
+    /// files that may hold a vehicle's frames in a stretch of time are those whose span meets
+    /// it: what is kept per file, not per vehicle, so a vehicle costs the same whatever the
+    /// number of files.
+    private var fileSpans: [ClosedRange<Int64>?] = []
     /// Segments of the last `settling` files added are not joined yet: files read at the same
     /// time on other threads may still bring what lies between them.
     private let settling: Int
@@ -60,18 +63,19 @@ struct SegmentStore {
     /// Adds the segments of one file, which succeeded.
     mutating func add(_ segments: [(vin: Vin, segment: Segment)], file: Int) {
         filesAdded += 1
+        if fileSpans.count <= file { fileSpans += repeatElement(nil, count: file + 1 - fileSpans.count) }
         for (vin, segment) in segments {
             var vehicle = vehicles.removeValue(forKey: vin) ?? Vehicle()
-            let word = file >> 6
-            if vehicle.files.count <= word { vehicle.files += repeatElement(0, count: word + 1 - vehicle.files.count) }
-            vehicle.files[word] |= 1 << UInt64(file & 63)
+            let range = segment.first.ts...segment.last.ts
+            vehicle.span = vehicle.span.map { min($0.lowerBound, range.lowerBound)...max($0.upperBound, range.upperBound) } ?? range
+            fileSpans[file] =
+                fileSpans[file].map { min($0.lowerBound, range.lowerBound)...max($0.upperBound, range.upperBound) } ?? range
             if let frames = vehicle.overlappingFrames {
                 vehicle.overlappingFrames = frames + Self.frames(of: segment)
             } else {
                 let position = vehicle.segments.partitionPoint { $0.first.ts > segment.first.ts }
                 vehicle.segments.insert(segment, at: position)
                 vehicle.added.insert(filesAdded, at: position)
-                vehicle.sources.insert([Int32(file)], at: position)
                 count += 1
                 // Sorted by first time, segments overlap somewhere only if two neighbours do.
                 let before = position > 0 && vehicle.segments[position - 1].last.ts >= segment.first.ts
@@ -89,18 +93,19 @@ struct SegmentStore {
         segment.keptFrames + segment.exactDuplicates + segment.conflictingDuplicates
     }
 
-    /// The files that hold frames of `vin`.
+    /// The files that may hold frames of `vin`: those whose segments' span meets the vehicle's.
     func files(of vin: Vin) -> [Int] {
-        guard let words = vehicles[vin]?.files else { return [] }
-        var files: [Int] = []
-        for (index, word) in words.enumerated() {
-            var bits = word
-            while bits != 0 {
-                files.append(index << 6 | bits.trailingZeroBitCount)
-                bits &= bits &- 1
-            }
+        guard let span = vehicles[vin]?.span else { return [] }
+        return files(meeting: [span])
+    }
+
+    /// The files whose segments' span meets one of `windows` (sorted and apart): every file
+    /// that holds a frame in them, and perhaps others (reading them again only costs time).
+    func files(meeting windows: [ClosedRange<Int64>]) -> [Int] {
+        fileSpans.indices.filter { file in
+            guard let span = fileSpans[file] else { return false }
+            return windows.contains { $0.overlaps(span) }
         }
-        return files
     }
 
     /// Joins each vehicle's neighbouring segments that have settled and overlap no other; a
@@ -112,7 +117,7 @@ struct SegmentStore {
             let vehicle = vehicles.removeValue(forKey: vin)!
             let overlapped = Self.overlapping(vehicle.segments)
             var joined = Vehicle(
-                files: vehicle.files, overlaps: vehicle.overlaps, overlappingFrames: vehicle.overlappingFrames)
+                span: vehicle.span, overlaps: vehicle.overlaps, overlappingFrames: vehicle.overlappingFrames)
             var lastOverlapped = true
             for index in vehicle.segments.indices {
                 let segment = vehicle.segments[index]
@@ -122,12 +127,9 @@ struct SegmentStore {
                         joined.segments[joined.segments.count - 1], segment, year: year, limits: limits)
                 {
                     joined.segments[joined.segments.count - 1] = both
-                    joined.sources[joined.sources.count - 1] = Self.union(
-                        joined.sources[joined.sources.count - 1], vehicle.sources[index])
                 } else {
                     joined.segments.append(segment)
                     joined.added.append(vehicle.added[index])
-                    joined.sources.append(vehicle.sources[index])
                 }
                 lastOverlapped = overlapped[index]
             }
@@ -135,7 +137,6 @@ struct SegmentStore {
                 joined.overlappingFrames = joined.segments.reduce(0) { $0 + Self.frames(of: $1) }
                 joined.segments = []
                 joined.added = []
-                joined.sources = []
             }
             count += joined.segments.count
             vehicles[vin] = joined
@@ -157,19 +158,5 @@ struct SegmentStore {
             reach = max(reach, segment.last.ts)
         }
         return overlapped
-    }
-
-    /// The files of two joined segments, in increasing order.
-    static func union(_ a: [Int32], _ b: [Int32]) -> [Int32] {
-        var files: [Int32] = []
-        files.reserveCapacity(a.count + b.count)
-        var (i, j) = (0, 0)
-        while i < a.count || j < b.count {
-            let next = j == b.count || (i < a.count && a[i] <= b[j]) ? a[i] : b[j]
-            if files.last != next { files.append(next) }
-            if i < a.count && a[i] == next { i += 1 }
-            if j < b.count && b[j] == next { j += 1 }
-        }
-        return files
     }
 }

@@ -441,7 +441,7 @@ extension SubsidyRun {
             let list = vehicle.segments
             if let frames = vehicle.overlappingFrames {
                 items.append(.whole(vin, frames: frames, files: store.files(of: vin), cutoff: cutoff))
-            } else if vehicle.overlaps, let item = exactItem(vin, vehicle) {
+            } else if vehicle.overlaps, let item = exactItem(vin, vehicle, in: store) {
                 items.append(item)
             } else if let joined = SegmentJoin.figures(list, year: year, limits: policy.limits) {
                 result.figures[vin] = joined
@@ -477,11 +477,11 @@ extension SubsidyRun {
         return result
     }
 
-    /// The stretches where `vehicle`'s segments overlap, to merge frame by frame; `nil` if none.
-    static func exactItem(_ vin: Vin, _ vehicle: SegmentStore.Vehicle) -> ExactItem? {
+    /// The stretches where `vehicle`'s segments overlap, to merge frame by frame, and the files
+    /// of `store` to read for them; `nil` if none.
+    static func exactItem(_ vin: Vin, _ vehicle: SegmentStore.Vehicle, in store: SegmentStore) -> ExactItem? {
         let segments = vehicle.segments
         var item = ExactItem(vin: vin, windows: [], kept: [], frames: 0, files: [])
-        var files = Set<Int32>()
         var start = 0
         while start < segments.count {
             // A run of segments each starting by the time one before it ended.
@@ -495,14 +495,11 @@ extension SubsidyRun {
                 item.kept.append(segments[start])
             } else {
                 item.windows.append(segments[start].first.ts...reach)
-                for index in start..<end {
-                    item.frames += SegmentStore.frames(of: segments[index])
-                    files.formUnion(vehicle.sources[index])
-                }
+                for index in start..<end { item.frames += SegmentStore.frames(of: segments[index]) }
             }
             start = end
         }
-        item.files = files.map(Int.init).sorted()
+        item.files = store.files(meeting: item.windows)
         return item.windows.isEmpty ? nil : item
     }
 

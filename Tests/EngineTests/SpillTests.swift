@@ -127,7 +127,7 @@ struct SpillTests {
         store.add(segment([205, 300]), file: 3)  // late data inside file 1's stretch
         let vehicle = try #require(store.vehicles[vin])
         #expect(vehicle.overlaps && vehicle.overlappingFrames == nil && store.count == 4)
-        let item = try #require(SubsidyRun.exactItem(vin, vehicle))
+        let item = try #require(SubsidyRun.exactItem(vin, vehicle, in: store))
         #expect(item.windows == [(year.start + 200)...(year.start + 300)])
         #expect(item.files == [1, 3] && item.frames == 6)
         #expect(item.kept.map(\.first.ts) == [year.start, year.start + 400])
@@ -167,10 +167,12 @@ struct SpillTests {
                 segments.indices.contains { j in j != i && meets(segments[i], segments[j]) }
             }
             #expect(SegmentStore.overlapping(segments) == expected)
-            let vehicle = SegmentStore.Vehicle(
-                segments: segments, added: segments.map { _ in 0 }, sources: segments.indices.map { [Int32($0)] },
-                overlaps: expected.contains(true))
-            guard let item = SubsidyRun.exactItem(vin, vehicle) else {
+            // Each segment from a file of its own.
+            var store = SegmentStore(budget: 1 << 20, settling: 0, year: year, limits: limits)
+            for (file, segment) in segments.enumerated() { store.add([(vin, segment)], file: file) }
+            let vehicle = try #require(store.vehicles[vin])
+            #expect(vehicle.overlaps == expected.contains(true))
+            guard let item = SubsidyRun.exactItem(vin, vehicle, in: store) else {
                 #expect(!expected.contains(true))
                 continue
             }
