@@ -27,13 +27,18 @@ public struct SourcePartial: Sendable {
     /// Per vehicle, one segment per local day (two where the file's lines overlap in time).
     public var segments: [(vin: Vin, segment: Segment)]
 
+    /// The rules version, zone and telemetry limits it was made with (SPEC 10.1): a partial
+    /// joins only partials made with the same.
+    public var rules: PartialRules
+
     /// The version of `encoded()`'s layout.
-    public static let encodingVersion: UInt8 = 1
+    public static let encodingVersion: UInt8 = 2
 
     /// The partial as bytes: a version byte, then every field.
     public func encoded() -> [UInt8] {
         var writer = ByteWriter()
         writer.write(SourcePartial.encodingVersion)
+        rules.encode(into: &writer)
         writer.write(string: format)
         writer.write(error != nil)
         writer.write(string: error ?? "")
@@ -55,9 +60,9 @@ public struct SourcePartial: Sendable {
         return writer.bytes
     }
 
-    /// Reads a partial `encoded()` wrote, for a source of `stored` bytes and checksum, made with
-    /// the telemetry rules `limits`.
-    public init(decoding bytes: [UInt8], stored: StoredFile?, limits: TelemetryLimits) throws(ByteReaderError) {
+    /// Reads a partial `encoded()` wrote, for a source of `stored` bytes and checksum; it must
+    /// have been made with `rules`.
+    public init(decoding bytes: [UInt8], stored: StoredFile?, rules: PartialRules) throws(ByteReaderError) {
         var reader = ByteReader(bytes)
         let version = try reader.read(UInt8.self)
         guard version == SourcePartial.encodingVersion else {
@@ -66,6 +71,12 @@ public struct SourcePartial: Sendable {
                     + "does not read: use the h2fleet that made the ledger, or a newer one")
         }
         self.stored = stored
+        let recorded = try PartialRules(decoding: &reader)
+        guard recorded == rules else {
+            throw ByteReaderError("partial result made with \(recorded), not \(rules)")
+        }
+        self.rules = recorded
+        let limits = rules.limits
         format = try reader.readString()
         let failed = try reader.readBool()
         let error = try reader.readString()
@@ -89,7 +100,8 @@ public struct SourcePartial: Sendable {
         guard reader.atEnd else { throw ByteReaderError("bytes after the partial result") }
     }
 
-    init(_ decoded: DecodedFile, format: InputFormat, segments: [(vin: Vin, segment: Segment)]) {
+    init(_ decoded: DecodedFile, format: InputFormat, rules: PartialRules, segments: [(vin: Vin, segment: Segment)]) {
+        self.rules = rules
         stored = decoded.stored
         self.format = format.reportName
         error = decoded.error
@@ -119,25 +131,65 @@ public struct SourcePartial: Sendable {
     }
 }
 
+/// What decides frames and intervals, recorded with every partial result (SPEC 10.1): the rules
+/// version, the policy's zone and its `[telemetry]` table.
+public struct PartialRules: Sendable, Equatable, CustomStringConvertible {
+    /// The rules version (SPEC 8).
+    public var version: String
+    /// The policy's zone, seconds east of UTC.
+    public var timezoneOffset: Int
+    /// The policy's telemetry limits.
+    public var limits: TelemetryLimits
+
+    /// The rules of this engine and `policy`.
+    public init(_ policy: Policy) {
+        version = rulesVersion
+        timezoneOffset = policy.timezoneOffset
+        limits = policy.limits
+    }
+
+    /// Rules version, zone and limits in words.
+    public var description: String {
+        "rules \(version), timezone \(CivilTime.offsetText(timezoneOffset)), max_gap_s \(limits.maxGapSeconds), "
+            + "max_speed_kmh \(limits.maxSpeedKmh), fc_on_min_current_a \(Units.tenths(Int64(limits.fuelCellOnCurrent)))"
+    }
+
+    func encode(into writer: inout ByteWriter) {
+        writer.write(string: version)
+        writer.write(Int64(timezoneOffset))
+        writer.write(limits.maxGapSeconds)
+        writer.write(limits.maxSpeedKmh)
+        writer.write(limits.fuelCellOnCurrent)
+    }
+
+    init(decoding reader: inout ByteReader) throws(ByteReaderError) {
+        version = try reader.readString()
+        timezoneOffset = Int(try reader.read(Int64.self))
+        limits = TelemetryLimits(
+            maxGapSeconds: try reader.read(), maxSpeedKmh: try reader.read(), fuelCellOnCurrent: try reader.read())
+    }
+}
+
 extension SubsidyRun {
     /// Reads each file once into its partial result (SPEC 10.1), `threads` at a time; results in
     /// the order of `files`. A failed file's partial has its error and nothing else.
     public static func partials(of files: [InputFile], policy: Policy, threads: Int) -> [SourcePartial] {
         // The reducer's year only gives the zone: each segment is made for the year of its day.
         let zone = ReportYear(2000, offset: policy.timezoneOffset)
+        let rules = PartialRules(policy)
         return forEachFile(files.indices, threads: threads) {
             SegmentReducer(year: zone, limits: policy.limits, cutAtLocalDays: true)
         } work: { (index, reducer: inout SegmentReducer, reader: inout ArchiveReader) -> SourcePartial in
             var result = decode(files[index], with: &reader, into: &reducer, localOffset: policy.timezoneOffset)
             guard result.error == nil else {
                 reducer.discardFile()
-                return SourcePartial(result, format: files[index].format, segments: [])
+                return SourcePartial(result, format: files[index].format, rules: rules, segments: [])
             }
             let segments = compacted(reducer.finishFile(), offset: policy.timezoneOffset, limits: policy.limits)
             if let earliest = segments.map(\.segment.first.ts).min(), let latest = segments.map(\.segment.last.ts).max() {
                 result.timeSpan = earliest...latest
             }
-            return SourcePartial(result, format: files[index].format, segments: segments)
+            return SourcePartial(result, format: files[index].format, rules: rules, segments: segments)
         }
     }
 

@@ -371,7 +371,7 @@ public final class Ledger: Sendable {
             let data: Data = row["partial"]
             let stored = StoredFile(bytes: row["bytes"], sha256: sha)
             do {
-                let partial = try SourcePartial(decoding: [UInt8](data), stored: stored, limits: policy.limits)
+                let partial = try SourcePartial(decoding: [UInt8](data), stored: stored, rules: PartialRules(policy))
                 let file = InputFile(path: path, fileSystemPath: archivePath(sha), kind: row["kind"])
                 if partial.error == nil, !FileManager.default.fileExists(atPath: file.fileSystemPath) {
                     throw LedgerError(

@@ -20,7 +20,7 @@ struct PartialTests {
         let files = try InputDiscovery.files(for: paths)
         let partials = SubsidyRun.partials(of: files, policy: policy, threads: 2).map { partial in
             // What a ledger stores and reads back.
-            try! SourcePartial(decoding: partial.encoded(), stored: partial.stored, limits: policy.limits)
+            try! SourcePartial(decoding: partial.encoded(), stored: partial.stored, rules: PartialRules(policy))
         }
         return try SubsidyRun.assemble(
             sources: Array(zip(files, partials)), policy: policy, policySHA256: "test", registry: registry,
@@ -66,15 +66,21 @@ struct PartialTests {
         let partial = try #require(SubsidyRun.partials(of: files, policy: .builtIn, threads: 1).first)
         #expect(partial.segments.count >= 6 && partial.rejections.total == 2)
         let bytes = partial.encoded()
-        let decoded = try SourcePartial(decoding: bytes, stored: partial.stored, limits: Policy.builtIn.limits)
+        let decoded = try SourcePartial(decoding: bytes, stored: partial.stored, rules: PartialRules(.builtIn))
         #expect(decoded.encoded() == bytes)
         #expect(throws: ByteReaderError.self) {
-            try SourcePartial(decoding: Array(bytes.dropLast(7)), stored: nil, limits: Policy.builtIn.limits)
+            try SourcePartial(decoding: Array(bytes.dropLast(7)), stored: nil, rules: PartialRules(.builtIn))
+        }
+        // Made with other telemetry rules: refused.
+        var faster = Policy.builtIn
+        faster.limits.maxSpeedKmh += 1
+        #expect(throws: ByteReaderError.self) {
+            try SourcePartial(decoding: bytes, stored: nil, rules: PartialRules(faster))
         }
         var otherVersion = bytes
         otherVersion[0] = 99
         #expect(throws: ByteReaderError.self) {
-            try SourcePartial(decoding: otherVersion, stored: nil, limits: Policy.builtIn.limits)
+            try SourcePartial(decoding: otherVersion, stored: nil, rules: PartialRules(.builtIn))
         }
     }
 }
