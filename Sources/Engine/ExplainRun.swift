@@ -47,13 +47,12 @@ public enum ExplainRun {
     public static func explain(_ vin: Vin, report: Report, files: [InputFile], policy: Policy, threads: Int)
         throws(RunError) -> Explanation
     {
-        let request = (year: report.year, threads: threads)
         guard let vehicle = report.outcome.vehicles.first(where: { $0.vin == vin }) else {
-            throw RunError(.badUsage, "\(vin) is neither in the registry nor in the telemetry of \(request.year)")
+            throw RunError(.badUsage, "\(vin) is neither in the registry nor in the telemetry of \(report.year)")
         }
         // report.files is in the order of `files`: a file that failed is not read again.
         let failed = report.files.map { $0.error != nil }
-        let perFile = SubsidyRun.forEachFile(files.indices, threads: request.threads) { () -> Void in
+        let perFile = SubsidyRun.forEachFile(files.indices, threads: threads) { () -> Void in
         } work: {
             (index, _: inout Void, reader: inout ArchiveReader) -> [(reading: Reading, file: Int, position: Int64)] in
             guard !failed[index] else { return [] }
@@ -71,7 +70,7 @@ public enum ExplainRun {
         var kept: [(reading: Reading, file: Int, position: Int64)] = []
         for frame in sorted where kept.last?.reading.ts != frame.reading.ts { kept.append(frame) }
         let timeline = Timeline(vin: vin, sortedReadings: kept.map(\.reading)[...])
-        let year = ReportYear(request.year, offset: policy.timezoneOffset)
+        let year = ReportYear(report.year, offset: policy.timezoneOffset)
         let source = { (index: Int) in FrameSource(path: files[kept[index].file].path, position: kept[index].position) }
         var intervals: [ExplainedInterval] = []
         let classes = timeline.classified(policy.limits)

@@ -186,9 +186,7 @@ extension SubsidyRun {
                 return SourcePartial(result, format: files[index].format, rules: rules, segments: [])
             }
             let segments = compacted(reducer.finishFile(), offset: policy.timezoneOffset, limits: policy.limits)
-            if let earliest = segments.map(\.segment.first.ts).min(), let latest = segments.map(\.segment.last.ts).max() {
-                result.timeSpan = earliest...latest
-            }
+            result.timeSpan = timeSpan(of: segments.map(\.segment))
             return SourcePartial(result, format: files[index].format, rules: rules, segments: segments)
         }
     }
@@ -281,7 +279,7 @@ extension SubsidyRun {
             files: sources.map { $0.partial.entry(path: $0.file.path) }, exactDuplicates: duplicates.0,
             conflictingDuplicates: duplicates.1,
             outcome: SubsidyOutcome(figures: measured.figures, registry: registry, policy: policy),
-            frameSpan: spans.isEmpty ? nil : spans.map(\.lowerBound).min()!...spans.map(\.upperBound).max()!)
+            frameSpan: union(spans))
         report.registry = registrySource
         report.through = through
         report.warnings = ReportWarning.collect(report, builtInPolicy: builtInPolicy, yearCoverage: coverage)

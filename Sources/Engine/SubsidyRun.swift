@@ -213,7 +213,18 @@ public enum SubsidyRun {
             policySHA256: policySHA256, year: year, timezoneOffset: policy.timezoneOffset,
             files: entries, exactDuplicates: measured.exact, conflictingDuplicates: measured.conflicting,
             outcome: SubsidyOutcome(figures: measured.figures, registry: registry, policy: policy),
-            frameSpan: spans.isEmpty ? nil : spans.map(\.lowerBound).min()!...spans.map(\.upperBound).max()!)
+            frameSpan: union(spans))
+    }
+
+    /// From the earliest first to the latest last time of `segments`; `nil` for none.
+    static func timeSpan(of segments: [Segment]) -> ClosedRange<Int64>? {
+        union(segments.map { $0.first.ts...$0.last.ts })
+    }
+
+    /// The smallest range that holds all of `spans`; `nil` for none.
+    static func union(_ spans: [ClosedRange<Int64>]) -> ClosedRange<Int64>? {
+        guard let lower = spans.map(\.lowerBound).min(), let upper = spans.map(\.upperBound).max() else { return nil }
+        return lower...upper
     }
 
     /// Why a file read a second time (to merge overlapping data, or to measure vehicles in
@@ -392,9 +403,7 @@ extension SubsidyRun {
                 files[index], with: &reader, into: &reducer, localOffset: policy.timezoneOffset, readAhead: readAhead)
             if result.error == nil {
                 let segments = reducer.finishFile()
-                if let earliest = segments.map(\.1.first.ts).min(), let latest = segments.map(\.1.last.ts).max() {
-                    result.timeSpan = earliest...latest
-                }
+                result.timeSpan = timeSpan(of: segments.map(\.segment))
                 store.withLock { $0.add(segments, file: index) }
             } else {
                 reducer.discardFile()

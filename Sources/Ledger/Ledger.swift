@@ -264,13 +264,12 @@ public final class Ledger: Sendable {
                         arguments: [stored.sha256, file.kind])
                     if let existing, (existing["status"] as String) == "ok" {
                         status = .alreadyIngested
-                        if file.path.utf8.lexicographicallyPrecedes((existing["path"] as String).utf8) {
-                            try db.execute(
-                                sql: "UPDATE sources SET path = ? WHERE id = ?", arguments: [file.path, existing["id"] as Int64])
-                        }
+                        try db.execute(
+                            sql: "UPDATE sources SET path = ? WHERE id = ?",
+                            arguments: [Ledger.smallerPath(existing["path"], file.path), existing["id"] as Int64])
                         return .commit
                     }
-                    let path = existing.map { minPath($0["path"], file.path) } ?? file.path
+                    let path = existing.map { Ledger.smallerPath($0["path"], file.path) } ?? file.path
                     try db.execute(
                         sql: """
                             INSERT INTO sources (sha256, kind, path, bytes, status, error, operator, received_at, partial)
@@ -292,11 +291,10 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// A source's path is the smallest, in byte order, of the paths it was given under (SPEC 10.1).
+    /// Records that a source was given again under `path`.
     private func notePath(_ path: String, of existing: (id: Int64, status: String, path: String)) throws(LedgerError) {
-        if path.utf8.lexicographicallyPrecedes(existing.path.utf8) {
-            try write("UPDATE sources SET path = ? WHERE id = ?", [path, existing.id])
-        }
+        let smaller = Ledger.smallerPath(existing.path, path)
+        if smaller != existing.path { try write("UPDATE sources SET path = ? WHERE id = ?", [smaller, existing.id]) }
     }
 
     /// The source recorded for these bytes of this kind, if any.
@@ -397,7 +395,8 @@ public final class Ledger: Sendable {
         }
     }
 
-    private func minPath(_ a: String, _ b: String) -> String {
+    /// A source's path is the smallest, in byte order, of the paths it was given under (SPEC 10.1).
+    static func smallerPath(_ a: String, _ b: String) -> String {
         b.utf8.lexicographicallyPrecedes(a.utf8) ? b : a
     }
 
