@@ -78,10 +78,12 @@ public struct ArchiveReader: ~Copyable {
     /// A zstd archive of at most `wholeFileLimit` bytes (8 MiB by default) whose content states its size (up to
     /// `wholeContentLimit`) is read whole and decompressed in one call, then handed over in one
     /// piece; anything else streams through fixed buffers, so memory stays bounded.
+    /// - Parameter copy: where to write every byte read as stored (a ledger keeping the file),
+    ///   so that the bytes kept are the bytes hashed and decoded.
     /// - Returns: what is known of the file as stored (`nil` when it could not be read to the
     ///   end) and the failure, if any. After a failure the bytes already handed to `sink` must
     ///   be discarded: a file counts whole or not at all (SPEC 2.2).
-    public mutating func read(_ file: InputFile, into sink: inout some ByteSink) -> (
+    public mutating func read(_ file: InputFile, into sink: inout some ByteSink, copy: ArchiveCopy? = nil) -> (
         stored: StoredFile?, error: ArchiveError?
     ) {
         if var problem = file.problem {
@@ -126,10 +128,11 @@ public struct ArchiveReader: ~Copyable {
                     bytes, into: &wholeOutput, limit: ArchiveReader.wholeContentLimit)
             {
                 hasher.update(bytes)
+                copy?.write(bytes)
                 if size > 0 { sink.consume(UnsafeRawBufferPointer(rebasing: wholeOutput[0..<size])) }
                 return (StoredFile(bytes: Int64(count), sha256: hasher.finalizeHex()), nil)
             }
-            take(bytes, of: file, hasher: &hasher, total: &total, failure: &failure, into: &sink)
+            take(bytes, of: file, hasher: &hasher, total: &total, failure: &failure, into: &sink, copy: copy)
         }
         while true {
             guard let count = readRetrying(descriptor, into: inputBuffer) else {
@@ -137,7 +140,7 @@ public struct ArchiveReader: ~Copyable {
             }
             if count == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: inputBuffer[0..<count])
-            take(chunk, of: file, hasher: &hasher, total: &total, failure: &failure, into: &sink)
+            take(chunk, of: file, hasher: &hasher, total: &total, failure: &failure, into: &sink, copy: copy)
         }
         if failure == nil {
             switch file.compression {
@@ -162,9 +165,10 @@ public struct ArchiveReader: ~Copyable {
     /// fails, hands their content to `sink`.
     private mutating func take(
         _ chunk: UnsafeRawBufferPointer, of file: InputFile, hasher: inout SHA256Hasher, total: inout Int64,
-        failure: inout ArchiveError?, into sink: inout some ByteSink
+        failure: inout ArchiveError?, into sink: inout some ByteSink, copy: ArchiveCopy?
     ) {
         hasher.update(chunk)
+        copy?.write(chunk)
         total += Int64(chunk.count)
         if failure != nil { return }
         if file.compression == .none {

@@ -38,26 +38,28 @@ extension SubsidyRun {
     /// on failure the frames it gave `frames` must be dropped.
     static func decode<Frames: FrameSink>(
         _ file: InputFile, with reader: inout ArchiveReader, into frames: inout Frames,
-        localOffset: Int, readAhead: Bool = false
+        localOffset: Int, readAhead: Bool = false, copy: ArchiveCopy? = nil
     ) -> DecodedFile {
         switch file.format {
         case .csv:
-            decode(file, CSVDecoder(localOffset: localOffset), with: &reader, into: &frames, readAhead: readAhead)
+            decode(file, CSVDecoder(localOffset: localOffset), with: &reader, into: &frames, readAhead: readAhead, copy: copy)
         case .gbt32960:
-            decode(file, CaptureDecoder(), with: &reader, into: &frames, readAhead: readAhead)
+            decode(file, CaptureDecoder(), with: &reader, into: &frames, readAhead: readAhead, copy: copy)
         case .gbt32960Hex:
-            decode(file, HexCaptureDecoder(), with: &reader, into: &frames, readAhead: readAhead)
+            decode(file, HexCaptureDecoder(), with: &reader, into: &frames, readAhead: readAhead, copy: copy)
         }
     }
 
     static func decode<Decoder: TelemetryDecoder, Frames: FrameSink>(
         _ file: InputFile, _ decoder: Decoder, with reader: inout ArchiveReader, into frames: inout Frames,
-        readAhead: Bool
+        readAhead: Bool, copy: ArchiveCopy?
     ) -> DecodedFile {
         withUnsafeMutablePointer(to: &frames) { pointer in
             var sink = DecodingSink(decoder: decoder, frames: pointer)
             var result = DecodedFile()
-            let (stored, error) = readAhead ? ReadAhead.read(file, into: &sink) : reader.read(file, into: &sink)
+            // A copy is written by the worker's own reader.
+            let (stored, error) =
+                readAhead && copy == nil ? ReadAhead.read(file, into: &sink) : reader.read(file, into: &sink, copy: copy)
             result.stored = stored
             if let error {
                 result.error = error.message

@@ -173,21 +173,47 @@ public struct PartialRules: Sendable, Equatable, CustomStringConvertible {
 extension SubsidyRun {
     /// Reads each file once into its partial result (SPEC 10.1), `threads` at a time; results in
     /// the order of `files`. A failed file's partial has its error and nothing else.
-    public static func partials(of files: [InputFile], policy: Policy, threads: Int) -> [SourcePartial] {
+    ///
+    /// With a `store`, each file's bytes are copied into it as they are read (so the bytes kept
+    /// are the bytes decoded) and kept under their checksum, failed files too, all flushed to
+    /// disk before this returns; a file that cannot be kept fails.
+    public static func partials(of files: [InputFile], policy: Policy, threads: Int, store: ArchiveStore? = nil)
+        -> [SourcePartial]
+    {
         // The reducer's year only gives the zone: each segment is made for the year of its day.
         let zone = ReportYear(2000, offset: policy.timezoneOffset)
         let rules = PartialRules(policy)
-        return forEachFile(files.indices, threads: threads) {
+        let results = forEachFile(files.indices, threads: threads) {
             SegmentReducer(year: zone, limits: policy.limits, cutAtLocalDays: true)
-        } work: { (index, reducer: inout SegmentReducer, reader: inout ArchiveReader) -> SourcePartial in
-            var result = decode(files[index], with: &reader, into: &reducer, localOffset: policy.timezoneOffset)
-            guard result.error == nil else {
-                reducer.discardFile()
-                return SourcePartial(result, format: files[index].format, rules: rules, segments: [])
+        } work: { (index, reducer: inout SegmentReducer, reader: inout ArchiveReader) -> (SourcePartial, ArchiveCopy?) in
+            var copy: ArchiveCopy?
+            var storeFailure: String?
+            switch store?.begin() {
+            case .success(let started): copy = started
+            case .failure(let error): storeFailure = error.message
+            case nil: break
             }
-            let segments = compacted(reducer.finishFile(), offset: policy.timezoneOffset, limits: policy.limits)
-            result.timeSpan = timeSpan(of: segments.map(\.segment))
-            return SourcePartial(result, format: files[index].format, rules: rules, segments: segments)
+            var result = decode(
+                files[index], with: &reader, into: &reducer, localOffset: policy.timezoneOffset, copy: copy)
+            if let copy, let store {
+                if let sha256 = result.stored?.sha256 { store.keep(copy, sha256: sha256) } else { store.discard(copy) }
+            }
+            var partial: SourcePartial
+            if result.error == nil {
+                let segments = compacted(reducer.finishFile(), offset: policy.timezoneOffset, limits: policy.limits)
+                result.timeSpan = timeSpan(of: segments.map(\.segment))
+                partial = SourcePartial(result, format: files[index].format, rules: rules, segments: segments)
+            } else {
+                reducer.discardFile()
+                partial = SourcePartial(result, format: files[index].format, rules: rules, segments: [])
+            }
+            if let storeFailure, partial.error == nil { partial = SourcePartial(failed: partial, error: storeFailure) }
+            return (partial, copy)
+        }
+        store?.finishCopies()
+        return results.map { partial, copy in
+            guard let failure = copy?.failure, partial.error == nil else { return partial }
+            return SourcePartial(failed: partial, error: failure)
         }
     }
 

@@ -75,6 +75,8 @@ public final class Ledger: Sendable {
     /// The ledger's directory.
     public let directory: String
     private let database: DatabasePool
+    /// `archives/`.
+    private let archives: ArchiveStore
 
     /// The database file's name in the directory.
     public static let databaseName = "ledger.sqlite"
@@ -98,6 +100,7 @@ public final class Ledger: Sendable {
                 throw LedgerError(.io, "cannot make the ledger directory \(directory): \(error.localizedDescription)")
             }
         }
+        archives = ArchiveStore(directory: directory + "/archives")
         var configuration = Configuration()
         // Writers wait for each other: one ingest commits at a time (SPEC 10.1).
         configuration.busyMode = .timeout(600)
@@ -108,7 +111,8 @@ public final class Ledger: Sendable {
             throw LedgerError(.damaged, "cannot open the ledger database \(file): \(error)")
         }
         if let policy { try checkRules(policy) }
-        removeLeftovers()
+        // Copies left by an ingest that was killed (its process is gone) are removed.
+        archives.removeLeftovers()
     }
 
     /// The schema, version by version.
@@ -185,28 +189,14 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Removes temporary archive files of ingests that were killed (their process is gone).
-    private func removeLeftovers() {
-        let archives = directory + "/archives"
-        guard let shards = try? FileManager.default.contentsOfDirectory(atPath: archives) else { return }
-        for shard in shards {
-            let folder = archives + "/" + shard
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
-                guard let marker = name.range(of: ".tmp-") else { continue }
-                let pid = Int32(name[marker.upperBound...]) ?? 0
-                if pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) { continue }
-                try? FileManager.default.removeItem(atPath: folder + "/" + name)
-            }
-        }
-    }
-
     /// Where the archive with `sha256` is kept: `archives/ab/ab12…`.
     public func archivePath(_ sha256: String) -> String {
-        "\(directory)/archives/\(sha256.prefix(2))/\(sha256)"
+        archives.path(sha256)
     }
 
-    /// Ingests `files` (SPEC 10.2): each new source's bytes are stored under `archives/` (written,
-    /// flushed, renamed) and its partial result committed in one transaction per file.
+    /// Ingests `files` (SPEC 10.2): each new source's bytes are copied into `archives/` as they
+    /// are decoded (written, flushed, renamed), and its partial result committed in one
+    /// transaction per file once the folders are flushed.
     /// - Parameters:
     ///   - operatorId: who sent them (an upload), or `nil` from the command line.
     public func ingest(_ files: [InputFile], policy: Policy, threads: Int, operatorId: String? = nil)
@@ -214,10 +204,14 @@ public final class Ledger: Sendable {
     {
         // Files already in the ledger are found by their checksum before anything is decoded:
         // ingesting one more day into a year's ledger costs that day's files, not the year's.
+        // Only a file of the size of a source already read can be one.
+        let sizes = try readSizes()
         var outcomes = [IngestOutcome?](repeating: nil, count: files.count)
         var toRead: [Int] = []
         for (index, file) in files.enumerated() {
-            guard let sha = Ledger.checksum(of: file.fileSystemPath) else {
+            guard sizes.contains(Ledger.SizeKey(bytes: Ledger.size(of: file.fileSystemPath), kind: file.kind)),
+                let sha = Ledger.checksum(of: file.fileSystemPath)
+            else {
                 toRead.append(index)  // decoding it names why it cannot be read
                 continue
             }
@@ -229,23 +223,46 @@ public final class Ledger: Sendable {
             try notePath(file.path, of: existing)
             outcomes[index] = IngestOutcome(path: file.path, sha256: sha, status: .alreadyIngested)
         }
-        let partials = SubsidyRun.partials(of: toRead.map { files[$0] }, policy: policy, threads: threads)
+        // The file is kept as evidence, failed or not (SPEC 10.1): the bytes that were decoded,
+        // copied as they were read. A file that cannot be kept fails.
+        let partials = SubsidyRun.partials(
+            of: toRead.map { files[$0] }, policy: policy, threads: threads, store: archives)
         for (index, partial) in zip(toRead, partials) {
             let file = files[index]
             guard let stored = partial.stored else {
                 outcomes[index] = IngestOutcome(path: file.path, sha256: nil, status: .failed(partial.error ?? "unreadable"))
                 continue
             }
-            var partial = partial
-            // The file is kept as evidence, failed or not (SPEC 10.1): the bytes that were
-            // decoded, copied with their checksum. A file that cannot be kept fails.
-            if let problem = storeArchive(file, sha256: stored.sha256), partial.error == nil {
-                partial = SourcePartial(failed: partial, error: problem)
-            }
             let status = try commit(file, stored: stored, partial: partial, operatorId: operatorId)
             outcomes[index] = IngestOutcome(path: file.path, sha256: stored.sha256, status: status)
         }
         return outcomes.map { $0! }
+    }
+
+    /// A size and kind of source.
+    struct SizeKey: Hashable {
+        var bytes: Int64
+        var kind: String
+    }
+
+    /// The size and kind of every source read (`ok`).
+    private func readSizes() throws(LedgerError) -> Set<SizeKey> {
+        do {
+            return try database.read { db in
+                Set(
+                    try Row.fetchAll(db, sql: "SELECT DISTINCT bytes, kind FROM sources WHERE status = 'ok'").map {
+                        SizeKey(bytes: $0["bytes"], kind: $0["kind"])
+                    })
+            }
+        } catch {
+            throw LedgerError(.damaged, "cannot read the ledger \(directory): \(error)")
+        }
+    }
+
+    /// A file's size, or -1 when it cannot be known.
+    static func size(of path: String) -> Int64 {
+        var status = stat()
+        return stat(path, &status) == 0 ? Int64(status.st_size) : -1
     }
 
     /// Records one source in one transaction that takes the write lock at once, so that two
@@ -398,62 +415,6 @@ public final class Ledger: Sendable {
     /// A source's path is the smallest, in byte order, of the paths it was given under (SPEC 10.1).
     static func smallerPath(_ a: String, _ b: String) -> String {
         b.utf8.lexicographicallyPrecedes(a.utf8) ? b : a
-    }
-
-    /// Copies the file into `archives/` under its SHA-256 unless it is there: written to a
-    /// temporary name, flushed, checked, renamed, and the folder flushed. Returns why it could
-    /// not be, when it could not: a file that changed since it was read is a failed input.
-    private func storeArchive(_ file: InputFile, sha256: String) -> String? {
-        let target = archivePath(sha256)
-        // One left by an earlier ingest (or one killed before it committed) is reused only
-        // when its bytes are the right ones.
-        if FileManager.default.fileExists(atPath: target), Ledger.checksum(of: target) == sha256 { return nil }
-        let folder = (target as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let temporary = "\(target).tmp-\(getpid())"
-        guard let input = fopen(file.fileSystemPath, "rb") else { return "cannot be read again to store it" }
-        defer { fclose(input) }
-        let output = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard output >= 0 else { return "cannot be stored in the ledger: \(String(cString: strerror(errno)))" }
-        var hasher = SHA256Hasher()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        var failure: String?
-        reading: while true {
-            let count = fread(buffer.baseAddress, 1, buffer.count, input)
-            if count == 0 { break }
-            let piece = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            hasher.update(piece)
-            var written = 0
-            while written < count {
-                let result = Glibc.write(output, piece.baseAddress! + written, count - written)
-                if result <= 0 {
-                    failure = "cannot be stored in the ledger: \(String(cString: strerror(errno)))"
-                    break reading
-                }
-                written += result
-            }
-        }
-        if ferror(input) != 0 { failure = failure ?? "cannot be read again to store it" }
-        if failure == nil && fsync(output) != 0 { failure = "cannot be flushed to disk: \(String(cString: strerror(errno)))" }
-        close(output)
-        let digest = hasher.finalizeHex()
-        if failure == nil && digest != sha256 {
-            failure = "changed while h2fleet was reading it (its SHA-256 differs when read a second time)"
-        }
-        if failure == nil && rename(temporary, target) != 0 {
-            failure = "cannot be stored in the ledger: \(String(cString: strerror(errno)))"
-        }
-        if let failure {
-            unlink(temporary)
-            return failure
-        }
-        let directoryHandle = open(folder, O_RDONLY)
-        if directoryHandle >= 0 {
-            fsync(directoryHandle)
-            close(directoryHandle)
-        }
-        return nil
     }
 
     static func now() -> String {

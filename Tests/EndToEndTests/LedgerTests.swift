@@ -292,9 +292,13 @@ struct LedgerTests {
         #expect(finish.status == 0)
         let expected = try subsidy(2025, files: ["telemetry"], in: folder, out: "s")
         #expect(try report(2025, in: folder, out: "r") == expected)
-        // No temporary archive is left behind once a later command has run.
-        let leftovers = FileManager.default.enumerator(atPath: folder.path("ledger/archives"))?.allObjects
-            .compactMap { $0 as? String }.filter { $0.contains(".tmp-") } ?? []
-        #expect(leftovers.isEmpty)
+        // No copy is left behind once a later command has run, and only whole archives are kept.
+        let kept = FileManager.default.enumerator(atPath: folder.path("ledger/archives"))?.allObjects
+            .compactMap { $0 as? String } ?? []
+        #expect(!kept.isEmpty && kept.allSatisfy { !$0.hasPrefix("incoming/") })
+        for name in kept where name.count == 67 {  // ab/<64 hex digits>: an archive under its SHA-256
+            let digest = try runProcess(URL(fileURLWithPath: "/usr/bin/sha256sum"), [folder.path("ledger/archives/" + name)])
+            #expect(digest.stdout.hasPrefix(String(name.dropFirst(3))), "\(name) is not whole")
+        }
     }
 }

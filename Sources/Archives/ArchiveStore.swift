@@ -1,0 +1,173 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A content-addressed folder of archives as received (the ledger's `archives/`, SPEC 10.1):
+/// each file is kept under its SHA-256, `ab/ab12…`.
+///
+/// A file is copied while it is read for decoding (`ArchiveReader.read(_:into:copy:)`), so the
+/// bytes kept are the bytes decoded and hashed, read once. The copy is written under
+/// `incoming/`, flushed, then renamed under its checksum; `finishCopies()` waits for that and
+/// flushes the folders the renames changed. Until then nothing refers to it.
+public final class ArchiveStore: Sendable {
+    /// The folder.
+    public let directory: String
+    /// Folders where a copy was renamed and not yet flushed.
+    private let touched = Mutex<Set<String>>([])
+    /// Flushes and renames copies, one at a time, while readers go on.
+    private let flushing = DispatchQueue(label: "h2fleet.archive-store.flush")
+    private let flushed = DispatchGroup()
+    private let pending = DispatchSemaphore(value: 64)
+
+    /// The store in `directory` (made when missing, with `incoming/`).
+    public init(directory: String) {
+        self.directory = directory
+        mkdir(directory, 0o755)
+        mkdir(directory + "/incoming", 0o755)
+    }
+
+    /// Where the archive with `sha256` is kept.
+    public func path(_ sha256: String) -> String {
+        "\(directory)/\(sha256.prefix(2))/\(sha256)"
+    }
+
+    /// Starts a copy under `incoming/`, named after this process so that another can tell a
+    /// leftover from a copy in progress; fails with the reason when it cannot be made.
+    public func begin() -> Result<ArchiveCopy, ArchiveError> {
+        var template = Array("\(directory)/incoming/\(getpid())-XXXXXX".utf8CString)
+        let (descriptor, name) = template.withUnsafeMutableBufferPointer {
+            (mkstemp($0.baseAddress!), String(cString: $0.baseAddress!))
+        }
+        guard descriptor >= 0 else {
+            return .failure(ArchiveError(.unreadable, "cannot be stored in the ledger: \(systemError(errno))"))
+        }
+        return .success(ArchiveCopy(descriptor: descriptor, temporary: name))
+    }
+
+    /// Flushes `copy` to disk and renames it under `sha256` (replacing a leftover of the same
+    /// name, whose bytes are the same or damaged), on a thread of the store's own so that the
+    /// reader goes on decoding meanwhile; `finishCopies()` waits for them, and then each copy's
+    /// `failure` says why it could not be kept, if it could not.
+    public func keep(_ copy: ArchiveCopy, sha256: String) {
+        if copy.failure != nil {
+            discard(copy)
+            return
+        }
+        // A bounded number of copies wait to be flushed, each holding a descriptor.
+        pending.wait()
+        flushing.async(group: flushed) {
+            defer { self.pending.signal() }
+            self.flushAndRename(copy, sha256: sha256)
+        }
+    }
+
+    /// Waits until every copy given to `keep` is flushed and renamed (or failed), then flushes
+    /// the folders the renames changed, so that every kept archive is found under its name
+    /// after a crash.
+    public func finishCopies() {
+        flushed.wait()
+        let folders = touched.withLock { touched in
+            defer { touched.removeAll() }
+            return touched
+        }
+        for folder in folders.sorted() + [directory] {
+            let descriptor = open(folder, O_RDONLY)
+            guard descriptor >= 0 else { continue }
+            fsync(descriptor)
+            Glibc.close(descriptor)
+        }
+    }
+
+    private func flushAndRename(_ copy: ArchiveCopy, sha256: String) {
+        defer { copy.close() }
+        let target = path(sha256)
+        let folder = String(target.dropLast(sha256.count + 1))
+        if fsync(copy.descriptor) != 0 {
+            copy.failure = "cannot be flushed to disk: \(systemError(errno))"
+        } else {
+            mkdir(folder, 0o755)
+            if rename(copy.temporary, target) != 0 {
+                copy.failure = "cannot be stored in the ledger: \(systemError(errno))"
+            }
+        }
+        if copy.failure != nil {
+            unlink(copy.temporary)
+        } else {
+            touched.withLock { _ = $0.insert(folder) }
+        }
+    }
+
+    /// Drops a copy that is not to be kept.
+    public func discard(_ copy: ArchiveCopy) {
+        copy.close()
+        unlink(copy.temporary)
+    }
+
+    /// Removes copies left in `incoming/` by processes that are gone (killed mid-ingest).
+    public func removeLeftovers() {
+        let incoming = directory + "/incoming"
+        guard let folder = opendir(incoming) else { return }
+        var names: [String] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        closedir(folder)
+        for name in names {
+            let pid = Int32(name.prefix { $0 != "-" }) ?? 0
+            if pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) { continue }
+            unlink(incoming + "/" + name)
+        }
+    }
+}
+
+/// A file being copied into an `ArchiveStore`: the bytes the reader reads are written to it as
+/// they come. One per file being read: written by one worker, then flushed by the store.
+public final class ArchiveCopy: @unchecked Sendable {
+    let descriptor: Int32
+    let temporary: String
+    /// Why the copy could not be kept (a write, the flush or the rename failed), once known.
+    public internal(set) var failure: String? {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
+    }
+    private let state = Mutex<String?>(nil)
+    private var closed = false
+
+    // `closed` and the descriptor are used by the worker, then by the store's flushing thread
+    // after `keep` hands it over (a queue's happens-before); `failure` is read by the worker
+    // after `finishCopies`.
+    init(descriptor: Int32, temporary: String) {
+        self.descriptor = descriptor
+        self.temporary = temporary
+    }
+
+    /// Appends `bytes`; remembers the first failure (disk full, I/O error).
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        guard failure == nil, var base = bytes.baseAddress else { return }
+        var left = bytes.count
+        while left > 0 {
+            let written = Glibc.write(descriptor, base, left)
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                failure = "cannot be stored in the ledger: \(systemError(errno))"
+                return
+            }
+            base += written
+            left -= written
+        }
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        Glibc.close(descriptor)
+    }
+
+    deinit { close() }
+}
