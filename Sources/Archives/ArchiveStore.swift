@@ -130,7 +130,8 @@ public final class ArchiveStore: Sendable {
 /// they come. One per file being read: written by one worker, then flushed by the store.
 public final class ArchiveCopy: @unchecked Sendable {
     let descriptor: Int32
-    let temporary: String
+    /// Where the bytes are written until the store keeps them.
+    public let temporary: String
     /// Why the copy could not be kept (a write, the flush or the rename failed), once known.
     public internal(set) var failure: String? {
         get { state.withLock { $0 } }
@@ -148,7 +149,7 @@ public final class ArchiveCopy: @unchecked Sendable {
     }
 
     /// Appends `bytes`; remembers the first failure (disk full, I/O error).
-    func write(_ bytes: UnsafeRawBufferPointer) {
+    public func write(_ bytes: UnsafeRawBufferPointer) {
         guard failure == nil, var base = bytes.baseAddress else { return }
         var left = bytes.count
         while left > 0 {

@@ -61,8 +61,8 @@ public struct SourcePartial: Sendable {
     }
 
     /// Reads a partial `encoded()` wrote, for a source of `stored` bytes and checksum; it must
-    /// have been made with `rules`.
-    public init(decoding bytes: [UInt8], stored: StoredFile?, rules: PartialRules) throws(ByteReaderError) {
+    /// have been made with `rules` (`nil`: with any, for reading its counts).
+    public init(decoding bytes: [UInt8], stored: StoredFile?, rules: PartialRules?) throws(ByteReaderError) {
         var reader = ByteReader(bytes)
         let version = try reader.read(UInt8.self)
         guard version == SourcePartial.encodingVersion else {
@@ -72,11 +72,11 @@ public struct SourcePartial: Sendable {
         }
         self.stored = stored
         let recorded = try PartialRules(decoding: &reader)
-        guard recorded == rules else {
+        if let rules, recorded != rules {
             throw ByteReaderError("partial result made with \(recorded), not \(rules)")
         }
         self.rules = recorded
-        let limits = rules.limits
+        let limits = recorded.limits
         format = try reader.readString()
         let failed = try reader.readBool()
         let error = try reader.readString()

@@ -75,6 +75,19 @@ public enum CivilTime {
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(dayOfMonth, 2))"
     }
 
+    /// The local day number of a date written `YYYY-MM-DD` (exactly so: ten characters, a
+    /// real date), or `nil`.
+    public static func day(ofDateText text: String) -> Int? {
+        let bytes = Array(text.utf8)
+        let digit = { (index: Int) in bytes[index] >= UInt8(ascii: "0") && bytes[index] <= UInt8(ascii: "9") }
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy(digit),
+            let year = Int(text.prefix(4)), let month = Int(text.dropFirst(5).prefix(2)),
+            let day = Int(text.suffix(2)), isValid(year: year, month: month, day: day)
+        else { return nil }
+        return days(year: year, month: month, day: day)
+    }
+
     /// Text of a zone offset, e.g. `+08:00`.
     public static func offsetText(_ offset: Int) -> String {
         "\(offset < 0 ? "-" : "+")\(pad(abs(offset) / 3600, 2)):\(pad(abs(offset) / 60 % 60, 2))"

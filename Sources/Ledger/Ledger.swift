@@ -74,9 +74,9 @@ public struct IngestOutcome: Sendable, Equatable {
 public final class Ledger: Sendable {
     /// The ledger's directory.
     public let directory: String
-    private let database: DatabasePool
+    let database: DatabasePool
     /// `archives/`.
-    private let archives: ArchiveStore
+    let archives: ArchiveStore
 
     /// The database file's name in the directory.
     public static let databaseName = "ledger.sqlite"
@@ -137,6 +137,27 @@ public final class Ledger: Sendable {
                         partial BLOB NOT NULL,
                         UNIQUE (sha256, kind)
                     );
+                    """)
+        }
+        // Tokens and sessions of the upload service (SPEC 11.1): only their SHA-256 is kept.
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tokens (
+                        id INTEGER PRIMARY KEY,
+                        role TEXT NOT NULL,
+                        operator TEXT,
+                        sha256 TEXT NOT NULL UNIQUE,
+                        created_at TEXT NOT NULL,
+                        revoked_at TEXT
+                    );
+                    CREATE TABLE sessions (
+                        sha256 TEXT PRIMARY KEY NOT NULL,
+                        token_id INTEGER NOT NULL REFERENCES tokens (id),
+                        form_key TEXT NOT NULL,
+                        created_at TEXT NOT NULL
+                    );
+                    CREATE INDEX sources_by_operator ON sources (operator, received_at);
                     """)
         }
         return migrator
@@ -268,7 +289,7 @@ public final class Ledger: Sendable {
     /// Records one source in one transaction that takes the write lock at once, so that two
     /// ingests of the same bytes cannot both count them: an `ok` source already there is
     /// `alreadyIngested` (its path becomes the smaller of the two); a failed one is replaced.
-    private func commit(_ file: InputFile, stored: StoredFile, partial: SourcePartial, operatorId: String?)
+    func commit(_ file: InputFile, stored: StoredFile, partial: SourcePartial, operatorId: String?)
         throws(LedgerError) -> IngestOutcome.Status
     {
         let blob = Data(partial.encoded())
@@ -315,7 +336,7 @@ public final class Ledger: Sendable {
     }
 
     /// The source recorded for these bytes of this kind, if any.
-    private func record(sha256: String, kind: String) throws(LedgerError) -> (id: Int64, status: String, path: String)? {
+    func record(sha256: String, kind: String) throws(LedgerError) -> (id: Int64, status: String, path: String)? {
         do {
             return try database.read { db in
                 try Row.fetchOne(

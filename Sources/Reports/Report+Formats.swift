@@ -45,15 +45,7 @@ extension Report {
             ),
             ("year", .int(year)),
         ]
-        if let through {
-            members.append(
-                (
-                    "period",
-                    .object([
-                        ("from", .string("\(year)-01-01")), ("through", .string(CivilTime.dateText(day: through))),
-                    ])
-                ))
-        }
+        if let period { members.append(("period", period)) }
         members += [
             (
                 "inputs",
@@ -94,6 +86,13 @@ extension Report {
         return JSONValue.object(members).rendered()
     }
 
+    /// `period` of a year-to-date report (SPEC 10.3).
+    var period: JSONValue? {
+        through.map { through in
+            .object([("from", .string("\(year)-01-01")), ("through", .string(CivilTime.dateText(day: through)))])
+        }
+    }
+
     /// `vehicles.csv` (SPEC 7.2).
     public func vehiclesCSV() -> String {
         CSVText.table(header: Report.vehicleColumns, rows: vehicleRows())
@@ -126,8 +125,9 @@ extension Report {
         "operator_name",
     ]
 
-    func vehicleRows() -> [[Cell]] {
-        outcome.vehicles.map { vehicle in
+    /// Every vehicle's row, or the rows of one operator's vehicles.
+    func vehicleRows(of operatorId: String? = nil) -> [[Cell]] {
+        outcome.vehicles.filter { operatorId == nil || $0.registration?.operatorId == operatorId }.map { vehicle in
             let figures = vehicle.figures
             let time: (Int64?) -> Cell = { ts in
                 ts.map { .fixed(CivilTime.rfc3339($0, offset: timezoneOffset)) } ?? .null
@@ -149,8 +149,9 @@ extension Report {
         }
     }
 
-    func operatorRows() -> [[Cell]] {
-        outcome.operators.map { entry in
+    /// Every operator's row, or one operator's.
+    func operatorRows(of operatorId: String? = nil) -> [[Cell]] {
+        outcome.operators.filter { operatorId == nil || $0.id == operatorId }.map { entry in
             [
                 .text(entry.id), .count(entry.vehicles), .number(Units.km(entry.hydrogen)),
                 .number(Units.km(entry.averageTenths)), .bool(entry.eligible), .number(Units.yuan(entry.subsidyFen)),

@@ -169,7 +169,7 @@ private struct RegistryChecker {
         }
         var operatorId: String?
         if let text = value("operator") {
-            if Self.isOperatorId(text) {
+            if Registry.isOperatorId(text) {
                 operatorId = text
             } else {
                 messages.append(
@@ -215,8 +215,11 @@ private struct RegistryChecker {
             vin: vin, operatorId: operatorId, classId: classId, plate: value("plate"), operatorName: name)
     }
 
-    /// 1 to 64 characters of `A-Z a-z 0-9 _ . -`, not starting with `.` (SPEC 4).
-    static func isOperatorId(_ text: String) -> Bool {
+}
+
+extension Registry {
+    /// Whether `text` is an operator id (SPEC 4): 1 to 64 of `A-Z a-z 0-9 _ . -`, not starting with `.`.
+    public static func isOperatorId(_ text: String) -> Bool {
         let bytes = text.utf8
         guard (1...Registry.maxOperatorIdLength).contains(bytes.count), bytes.first != UInt8(ascii: ".") else {
             return false

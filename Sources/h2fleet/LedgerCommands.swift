@@ -118,17 +118,13 @@ struct ReportCommand: ParsableCommand {
     /// `--through` as a local day number, checked to lie within the year.
     func throughDay() throws -> Int? {
         guard let through else { return nil }
-        let bytes = Array(through.utf8)
-        let digit = { (index: Int) in bytes[index] >= UInt8(ascii: "0") && bytes[index] <= UInt8(ascii: "9") }
-        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-            [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy(digit),
-            let year = Int(through.prefix(4)), let month = Int(through.dropFirst(5).prefix(2)),
-            let day = Int(through.suffix(2)), CivilTime.isValid(year: year, month: month, day: day)
-        else { throw ValidationError("--through must be a date YYYY-MM-DD, not '\(through)'") }
-        guard year == rules.year else {
+        guard let day = CivilTime.day(ofDateText: through) else {
+            throw ValidationError("--through must be a date YYYY-MM-DD, not '\(through)'")
+        }
+        guard CivilTime.date(fromDays: day).year == rules.year else {
             throw ValidationError("--through \(through) is not in the report year \(rules.year)")
         }
-        return CivilTime.days(year: year, month: month, day: day)
+        return day
     }
 
     func validate() throws {

@@ -1,0 +1,142 @@
+import Archives
+import Engine
+import Foundation
+import Frames
+import GRDB
+import Reports
+import Rules
+
+/// What became of an upload (SPEC 11.2).
+public enum UploadOutcome: Sendable, Equatable {
+    /// Stored and ingested (201), failed files included.
+    case stored(Receipt)
+    /// The same bytes were uploaded before by the same operator: the first receipt (200).
+    case repeated(Receipt)
+    /// The same bytes were sent by another operator, or ingested from the command line (409).
+    case duplicate
+    /// Frames of vehicles the registry gives to other operators: the first 20 such VINs in byte
+    /// order (422); nothing is stored.
+    case foreignVins([String])
+}
+
+extension Ledger {
+    /// Starts receiving an upload's bytes into the ledger's `archives/incoming/`.
+    public func beginUpload() throws(LedgerError) -> ArchiveCopy {
+        switch archives.begin() {
+        case .success(let copy): return copy
+        case .failure(let error): throw LedgerError(.io, "cannot receive an upload in \(directory): \(error.message)")
+        }
+    }
+
+    /// Drops an upload that is not to be kept (refused or cut short).
+    public func discardUpload(_ copy: ArchiveCopy) {
+        archives.discard(copy)
+    }
+
+    /// Ingests an upload received whole into `copy` (SPEC 11.2): refused when its frames hold a
+    /// vehicle `registry` gives to another operator; otherwise stored (flushed, renamed) and
+    /// committed under the path `OPERATOR/NAME`, or answered with the first receipt when the
+    /// same bytes came before.
+    /// - Parameters:
+    ///   - name: the name it was sent under, already checked to be a telemetry file's name.
+    ///   - sha256: the checksum of the bytes, computed as they arrived.
+    public func finishUpload(
+        _ copy: ArchiveCopy, sha256: String, name: String, operatorId: String, policy: Policy, registry: Registry
+    ) throws(LedgerError) -> UploadOutcome {
+        let path = operatorId + "/" + name
+        let kind = InputFile(path: name, fileSystemPath: name).kind
+        if let earlier = try earlierUpload(sha256: sha256, kind: kind, operatorId: operatorId) {
+            archives.discard(copy)
+            return earlier
+        }
+        let file = InputFile(path: path, fileSystemPath: copy.temporary, kind: kind)
+        var partial = SubsidyRun.partials(of: [file], policy: policy, threads: 1)[0]
+        let foreign = Set(
+            partial.segments.map(\.vin).filter { vin in
+                registry.vehicles[vin].map { $0.operatorId != operatorId } ?? false
+            }
+        ).map(\.description).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        if !foreign.isEmpty {
+            archives.discard(copy)
+            return .foreignVins(Array(foreign.prefix(20)))
+        }
+        guard let stored = partial.stored, stored.sha256 == sha256 else {
+            archives.discard(copy)
+            throw LedgerError(.io, "the upload \(path) could not be read back from \(copy.temporary)")
+        }
+        archives.keep(copy, sha256: sha256)
+        archives.finishCopies()
+        if let failure = copy.failure { partial = SourcePartial(failed: partial, error: failure) }
+        let status = try commit(file, stored: stored, partial: partial, operatorId: operatorId)
+        if status == .alreadyIngested,
+            let earlier = try earlierUpload(sha256: sha256, kind: kind, operatorId: operatorId)
+        {
+            return earlier  // the same bytes, committed meanwhile by another request
+        }
+        guard let receipt = try receipts(sha256: sha256, operatorId: operatorId).first else {
+            throw LedgerError(.damaged, "the upload \(path) was committed but cannot be read back from \(directory)")
+        }
+        return .stored(receipt)
+    }
+
+    /// The answer to bytes that are in the ledger already (read, not failed): the first receipt
+    /// for the same operator, a duplicate for anyone else.
+    private func earlierUpload(sha256: String, kind: String, operatorId: String) throws(LedgerError) -> UploadOutcome? {
+        guard let existing = try record(sha256: sha256, kind: kind), existing.status == "ok" else { return nil }
+        let mine = try receipts(sha256: sha256, operatorId: operatorId)
+        return mine.first.map { .repeated($0) } ?? .duplicate
+    }
+
+    /// Receipts of sources (SPEC 11.2), newest first, then by SHA-256.
+    /// - Parameters:
+    ///   - sha256: only the source(s) with these bytes.
+    ///   - operatorId: only this operator's; `nil` for every source.
+    public func receipts(sha256: String? = nil, operatorId: String? = nil) throws(LedgerError) -> [Receipt] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let sha256 {
+            conditions.append("sha256 = ?")
+            arguments.append(sha256)
+        }
+        if let operatorId {
+            conditions.append("operator = ?")
+            arguments.append(operatorId)
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let rows: [Row]
+        do {
+            rows = try database.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT sha256, kind, path, bytes, error, operator, received_at, withdrawn_at, partial
+                        FROM sources \(filter) ORDER BY received_at DESC, sha256, kind
+                        """,
+                    arguments: StatementArguments(arguments))
+            }
+        } catch {
+            throw LedgerError(.damaged, "cannot read the ledger \(directory): \(error)")
+        }
+        var receipts: [Receipt] = []
+        for row in rows {
+            let sha: String = row["sha256"]
+            let path: String = row["path"]
+            let owner: String? = row["operator"]
+            let data: Data = row["partial"]
+            let partial: SourcePartial
+            do {
+                partial = try SourcePartial(
+                    decoding: [UInt8](data), stored: StoredFile(bytes: row["bytes"], sha256: sha), rules: nil)
+            } catch {
+                throw LedgerError(.damaged, "the ledger's record of \(path) (SHA-256 \(sha)) is damaged: \(error)")
+            }
+            let name = owner.map { path.hasPrefix($0 + "/") ? String(path.dropFirst($0.count + 1)) : path } ?? path
+            receipts.append(
+                Receipt(
+                    sha256: sha, operatorId: owner, name: name, bytes: row["bytes"], receivedAt: row["received_at"],
+                    error: row["error"], frames: partial.frames, vehicles: Set(partial.segments.map(\.vin)).count,
+                    rejections: partial.rejections, withdrawn: (row["withdrawn_at"] as String?) != nil))
+        }
+        return receipts
+    }
+}
