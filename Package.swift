@@ -20,6 +20,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // The doors to C: only `Archives` imports them.
@@ -76,10 +82,25 @@ let package = Package(
             dependencies: ["Engine", "Archives", "Frames", "Reports", "Rules", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        // The upload service (SPEC 11): HTTP API and pages over the ledger, through Hummingbird.
+        .target(
+            name: "Service",
+            dependencies: [
+                "Ledger", "Engine", "Archives", "Frames", "Reports", "Rules",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
         // Thin executable: argument parsing and exit codes only.
         .executableTarget(
             name: "h2fleet",
-            dependencies: ["Engine", "Ledger", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Engine", "Ledger", "Service", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         // Helpers shared by the test targets (fixtures, temporary folders, running the CLI).

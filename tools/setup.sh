@@ -2,11 +2,11 @@
 # Installs what h2fleet needs to build and test on Debian/Ubuntu: libzstd-dev, zlib1g-dev and
 # libssl-dev (headers and pkg-config files for the CZstd, CZlib and COpenSSL system libraries:
 # zstd, gzip, SHA-256), libsqlite3-dev (SQLite for GRDB: the ledger), zstd and pkg-config (tests write archives), time (/usr/bin/time: a test
-# reads peak memory with it).
+# reads peak memory with it), curl (the upload service's tests speak HTTP with it).
 # Does nothing when they are already there.
 set -euo pipefail
 missing=()
-for package in libzstd-dev zlib1g-dev libssl-dev libsqlite3-dev zstd pkg-config time; do
+for package in libzstd-dev zlib1g-dev libssl-dev libsqlite3-dev zstd pkg-config time curl; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -2,7 +2,7 @@ import ArgumentParser
 import Engine
 
 /// The `h2fleet` command: subcommands only.
-struct H2fleet: ParsableCommand {
+struct H2fleet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "h2fleet",
         abstract: "Hydrogen fuel-cell vehicle telemetry → hydrogen mileage → operator subsidies.",
@@ -17,6 +17,9 @@ struct H2fleet: ParsableCommand {
             3 finished, but at least one input failed (reports still written, failures named).
             """,
         version: "h2fleet \(engineVersion), rules \(rulesVersion) (docs/SPEC.md)",
-        subcommands: [SubsidyCommand.self, CheckCommand.self, ExplainCommand.self, IngestCommand.self, ReportCommand.self]
+        subcommands: [
+            SubsidyCommand.self, CheckCommand.self, ExplainCommand.self, IngestCommand.self, ReportCommand.self,
+            ServeCommand.self, TokenCommand.self,
+        ]
     )
 }

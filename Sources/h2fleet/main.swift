@@ -8,7 +8,11 @@ import Reports
 /// or configuration, 3 finished with failed inputs.
 do {
     var command = try H2fleet.parseAsRoot()
-    try command.run()
+    if let serve = command as? ServeCommand {
+        try await serve.serve()
+    } else {
+        try command.run()
+    }
 } catch let code as ExitCode {
     exit(code.rawValue)
 } catch {

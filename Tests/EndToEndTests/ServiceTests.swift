@@ -1,0 +1,284 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A `h2fleet serve` process on 127.0.0.1 and a free port, spoken to over real HTTP (curl).
+final class TestServer: @unchecked Sendable {
+    let folder: TemporaryFolder
+    let process = Process()
+    let url: String
+
+    /// Starts the service on `folder`'s `ledger` with its `registry.csv` and `policy.toml`.
+    init(_ folder: TemporaryFolder, maxUploadMib: Int = 2048) throws {
+        self.folder = folder
+        let out = folder.path("serve-\(UUID().uuidString).out")
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: folder.path("serve.log"), contents: nil)
+        process.executableURL = TestPaths.binary
+        process.arguments = [
+            "serve", "--ledger", "ledger", "--registry", "registry.csv", "--policy", "policy.toml", "--port", "0",
+            "--max-upload-mib", String(maxUploadMib),
+        ]
+        process.currentDirectoryURL = folder.url
+        process.standardOutput = FileHandle(forWritingAtPath: out)
+        process.standardError = FileHandle(forWritingAtPath: folder.path("serve.log"))
+        try process.run()
+        var address: String?
+        for _ in 0..<300 where address == nil {
+            usleep(50_000)
+            let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "listening on ") {
+                address = text[range.upperBound...].split(separator: "\n").first.map(String.init)
+            }
+        }
+        guard let address else {
+            process.terminate()
+            throw ServiceTestError("the service did not start: \((try? String(contentsOfFile: folder.path("serve.log"), encoding: .utf8)) ?? "")")
+        }
+        url = address
+    }
+
+    /// Sends a request; returns the status and the body.
+    @discardableResult
+    func request(
+        _ method: String, _ path: String, token: String? = nil, file: String? = nil, headers: [String] = []
+    ) throws -> (status: Int, body: String) {
+        var arguments = ["-s", "-S", "-X", method, "-o", "-", "-w", "\n%{http_code}", url + path]
+        if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
+        if let file { arguments += ["--data-binary", "@" + file, "-H", "Content-Type: application/octet-stream"] }
+        for header in headers { arguments += ["-H", header] }
+        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/curl"), arguments)
+        let text = result.stdout
+        guard let cut = text.lastIndex(of: "\n"), let status = Int(text[text.index(after: cut)...]) else {
+            throw ServiceTestError("curl: \(result.stderr)")
+        }
+        return (status, String(text[..<cut]))
+    }
+
+    func json(_ body: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+    }
+
+    func stop(signal: Int32 = SIGTERM) {
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+    }
+}
+
+struct ServiceTestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+@Suite("Upload service over real HTTP (SPEC 11)", .serialized)
+struct ServiceTests {
+    /// Two operators' days of CSV telemetry, a registry and a policy in a new folder.
+    static func folder() -> TemporaryFolder {
+        let folder = TemporaryFolder()
+        folder.write(
+            "registry.csv",
+            "vin,operator,class,operator_name\nLFCTEST0000000001,opa,bus,Alpha\nLFCTEST0000000002,opa,bus,Alpha\n"
+                + "LFCTEST0000000003,opb,heavy_truck,Beta\n")
+        folder.write("policy.toml", LedgerTests.policy)
+        for day in 1...4 {
+            folder.write("in/opa/2025-03-0\(day).csv", csv(day: day, vins: ["LFCTEST0000000001", "LFCTEST0000000002"]))
+            folder.write("in/opb/2025-03-0\(day).csv", csv(day: day, vins: ["LFCTEST0000000003"]))
+        }
+        folder.write("in/mixed/2025-03-09.csv", csv(day: 9, vins: ["LFCTEST0000000001", "LFCTEST0000000003"]))
+        return folder
+    }
+
+    /// A day of readings every 10 s for two hours, on hydrogen.
+    static func csv(day: Int, vins: [String]) -> String {
+        var text = "vin,ts,odometer_km,fc_current_a\n"
+        for (index, vin) in vins.enumerated() {
+            for step in 0..<720 {
+                let seconds = step * 10
+                let odometer = Double(1000 * (index + 1) + day * 100) + Double(step) * 0.1
+                text += "\(vin),2025-03-0\(day)T\(String(format: "%02d:%02d:%02d", 8 + seconds / 3600, seconds / 60 % 60, seconds % 60))+08:00,"
+                text += String(format: "%.1f", odometer) + ",25.0\n"
+            }
+        }
+        return text
+    }
+
+    static func token(_ folder: TemporaryFolder, _ role: [String]) throws -> String {
+        let made = try runH2fleet(["token", "create", "--ledger", "ledger"] + role, in: folder.url)
+        #expect(made.status == 0)
+        return made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("every status of SPEC 11.2, receipts, isolation, withdrawal, revocation; the report equals h2fleet report")
+    func statuses() throws {
+        let folder = Self.folder()
+        defer { folder.remove() }
+        let alpha = try Self.token(folder, ["--operator", "opa"])
+        let beta = try Self.token(folder, ["--operator", "opb"])
+        let regulator = try Self.token(folder, ["--regulator"])
+        #expect(alpha.utf8.count >= 43 && alpha != beta)
+        let listed = try runH2fleet(["token", "list", "--ledger", "ledger"], in: folder.url)
+        #expect(listed.stdout.split(separator: "\n").count == 3 && !listed.stdout.contains(alpha))
+        // Only hashes are stored.
+        let database = try Data(contentsOf: URL(fileURLWithPath: folder.path("ledger/ledger.sqlite")))
+        #expect(database.range(of: Data(alpha.utf8)) == nil)
+
+        let server = try TestServer(folder, maxUploadMib: 1)
+        defer { server.stop() }
+        #expect(try server.request("GET", "/healthz") == (200, "ok"))
+        let day1 = folder.path("in/opa/2025-03-01.csv")
+        #expect(try server.request("PUT", "/v1/archives/2025-03-01.csv", file: day1).status == 401)
+        #expect(try server.request("PUT", "/v1/archives/2025-03-01.csv", token: "nope", file: day1).status == 401)
+        #expect(try server.request("PUT", "/v1/archives/2025-03-01.csv", token: regulator, file: day1).status == 403)
+        let badName = try server.request("PUT", "/v1/archives/notes.txt", token: alpha, file: day1)
+        #expect(badName.status == 400)
+        #expect(try server.json(badName.body)["error"] as? String == "bad_name")
+        folder.write("big.csv", String(repeating: "x", count: (1 << 20) + 1))
+        let big = try server.request("PUT", "/v1/archives/big.csv", token: alpha, file: folder.path("big.csv"))
+        #expect(big.status == 413 && big.body.contains("too_large"))
+
+        let first = try server.request("PUT", "/v1/archives/2025-03-01.csv", token: alpha, file: day1)
+        #expect(first.status == 201)
+        let receipt = try server.json(first.body)
+        #expect(receipt["schema"] as? String == "h2fleet.receipt/1" && receipt["operator"] as? String == "opa")
+        #expect(receipt["frames"] as? Int == 1440 && receipt["vehicles"] as? Int == 2 && receipt["status"] as? String == "ok")
+        #expect((receipt["rejections_by_reason"] as? [String: Int])?.count == 11)
+        let sha = try #require(receipt["archive"] as? String)
+        let again = try server.request("PUT", "/v1/archives/2025-03-01.csv", token: alpha, file: day1)
+        #expect(again.status == 200)
+        #expect(try server.json(again.body)["received_at"] as? String == receipt["received_at"] as? String)
+        let conflict = try server.request("PUT", "/v1/archives/copy.csv", token: beta, file: day1)
+        #expect(conflict.status == 409 && conflict.body.contains("\"duplicate\""))
+        let foreign = try server.request("PUT", "/v1/archives/2025-03-09.csv", token: beta, file: folder.path("in/mixed/2025-03-09.csv"))
+        #expect(foreign.status == 422)
+        #expect(try server.json(foreign.body)["vins"] as? [String] == ["LFCTEST0000000001"])
+        for day in 2...4 {
+            #expect(try server.request("PUT", "/v1/archives/2025-03-0\(day).csv", token: alpha, file: folder.path("in/opa/2025-03-0\(day).csv")).status == 201)
+            #expect(try server.request("PUT", "/v1/archives/2025-03-0\(day).csv", token: beta, file: folder.path("in/opb/2025-03-0\(day).csv")).status == 201)
+        }
+        #expect(try server.request("PUT", "/v1/archives/2025-03-01.csv", token: beta, file: folder.path("in/opb/2025-03-01.csv")).status == 201)
+
+        // Isolation: an operator lists and reads only its own; another's archive is 404.
+        let mine = try JSONSerialization.jsonObject(with: Data(try server.request("GET", "/v1/archives", token: alpha).body.utf8)) as? [[String: Any]]
+        #expect(mine?.count == 4 && mine?.allSatisfy { $0["operator"] as? String == "opa" } == true)
+        #expect(try server.request("GET", "/v1/archives/\(sha)", token: beta).status == 404)
+        #expect(try server.request("GET", "/v1/archives?operator=opa", token: beta).status == 403)
+        #expect(try server.request("DELETE", "/v1/archives/\(sha)", token: beta).status == 404)
+        let all = try JSONSerialization.jsonObject(with: Data(try server.request("GET", "/v1/archives", token: regulator).body.utf8)) as? [[String: Any]]
+        #expect(all?.count == 8)
+        #expect(try server.request("GET", "/v1/archives/\(sha)", token: regulator).status == 200)
+        #expect(try server.request("GET", "/v1/report?year=2025", token: alpha).status == 403)
+        #expect(try server.request("GET", "/v1/report?year=1999", token: regulator).status == 400)
+        #expect(try server.request("GET", "/v1/report?year=2025&through=2024-12-31", token: regulator).status == 400)
+
+        // The report over HTTP equals h2fleet report on the same ledger, while the service runs.
+        let served = try server.request("GET", "/v1/report?year=2025", token: regulator)
+        let command = try runH2fleet(
+            ["report", "--ledger", "ledger", "--registry", "registry.csv", "--policy", "policy.toml", "--year", "2025", "--format", "json"],
+            in: folder.url)
+        #expect(served.status == 200 && served.body == command.stdout)
+        let through = try server.request("GET", "/v1/report?year=2025&through=2025-03-02", token: regulator)
+        let throughCommand = try runH2fleet(
+            ["report", "--ledger", "ledger", "--registry", "registry.csv", "--policy", "policy.toml", "--year", "2025",
+             "--through", "2025-03-02", "--format", "json"], in: folder.url)
+        #expect(through.body == throughCommand.stdout)
+        let vehicles = try server.json(try server.request("GET", "/v1/vehicles?year=2025", token: alpha).body)
+        #expect((vehicles["vehicles"] as? [[String: Any]])?.map { $0["vin"] as? String } == ["LFCTEST0000000001", "LFCTEST0000000002"])
+        #expect((vehicles["operator"] as? [String: Any])?["operator"] as? String == "opa")
+
+        // Withdrawal by its operator; then revocation: the token stops working at once.
+        let withdrawn = try server.request("DELETE", "/v1/archives/\(sha)", token: alpha)
+        #expect(withdrawn.status == 200)
+        #expect(try server.json(withdrawn.body)["withdrawn"] as? Bool == true)
+        #expect(try runH2fleet(["token", "revoke", "--ledger", "ledger", "--id", "1"], in: folder.url).status == 0)
+        #expect(try server.request("GET", "/v1/archives", token: alpha).status == 401)
+        #expect(try runH2fleet(["token", "revoke", "--ledger", "ledger", "--id", "99"], in: folder.url).status == 2)
+        // One log line per request, never a token.
+        let log = try String(contentsOfFile: folder.path("serve.log"), encoding: .utf8)
+        #expect(log.contains("status=201") && log.contains("operator=opa") && !log.contains(alpha) && !log.contains(regulator))
+    }
+
+    @Test("a server killed mid-upload shows nothing half-stored, and the same upload then succeeds (SPEC 11.4)")
+    func killedMidUpload() throws {
+        let folder = Self.folder()
+        defer { folder.remove() }
+        let alpha = try Self.token(folder, ["--operator", "opa"])
+        let server = try TestServer(folder)
+        let day1 = folder.path("in/opa/2025-03-01.csv")
+        // A slow upload, cut by killing the server.
+        let slow = Process()
+        slow.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        slow.arguments = ["-s", "-X", "PUT", "--limit-rate", "20k", "-H", "Authorization: Bearer \(alpha)", "--data-binary", "@" + day1,
+                          server.url + "/v1/archives/2025-03-01.csv"]
+        slow.standardOutput = FileHandle.nullDevice
+        slow.standardError = FileHandle.nullDevice
+        try slow.run()
+        usleep(700_000)
+        let incoming = try FileManager.default.contentsOfDirectory(atPath: folder.path("ledger/archives/incoming"))
+        #expect(incoming.count == 1)  // the body is being written to disk as it arrives
+        server.stop(signal: SIGKILL)
+        slow.waitUntilExit()
+        let again = try TestServer(folder)
+        defer { again.stop() }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path("ledger/archives/incoming")).isEmpty)
+        #expect(try again.request("GET", "/v1/archives", token: alpha).body.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+        #expect(try again.request("PUT", "/v1/archives/2025-03-01.csv", token: alpha, file: day1).status == 201)
+    }
+
+    @Test("concurrent uploads by several operators all land, and the figures equal subsidy on the same files")
+    func concurrentUploads() throws {
+        let folder = Self.folder()
+        defer { folder.remove() }
+        var files: [(owner: String, name: String, path: String)] = []
+        for owner in ["opa", "opb"] {
+            for day in 1...4 { files.append((owner, "2025-03-0\(day).csv", folder.path("in/\(owner)/2025-03-0\(day).csv"))) }
+        }
+        // 48 more small files, one vehicle-hour each, spread over later days.
+        for index in 0..<48 {
+            let owner = index % 2 == 0 ? "opa" : "opb"
+            let vin = owner == "opa" ? "LFCTEST0000000002" : "LFCTEST0000000003"
+            let day = 10 + index / 2
+            var text = "vin,ts,odometer_km,fc_current_a\n"
+            for step in 0..<60 {
+                text += "\(vin),2025-03-\(day)T09:\(String(format: "%02d", step)):00+08:00,\(5000 + day * 10).\(step % 10),30.0\n"
+            }
+            let name = "extra-\(index).csv"
+            files.append((owner, name, folder.write("in/\(owner)/\(name)", text)))
+        }
+        let uploads = files
+        let tokens = ["opa": try Self.token(folder, ["--operator", "opa"]), "opb": try Self.token(folder, ["--operator", "opb"])]
+        let server = try TestServer(folder)
+        defer { server.stop() }
+        let statuses = DispatchQueue.concurrentPerform56(files.count) { index in
+            let file = uploads[index]
+            return (try? server.request("PUT", "/v1/archives/\(file.name)", token: tokens[file.owner]!, file: file.path).status) ?? 0
+        }
+        #expect(statuses.allSatisfy { $0 == 201 }, "\(statuses)")
+        let report = try runH2fleet(
+            ["report", "--ledger", "ledger", "--registry", "registry.csv", "--policy", "policy.toml", "--year", "2025", "--out", "r"],
+            in: folder.url)
+        let subsidy = try runH2fleet(
+            ["subsidy", "--registry", "registry.csv", "--policy", "policy.toml", "--year", "2025", "--out", "s", "in/opa", "in/opb"],
+            in: folder.url)
+        #expect(report.status == 0 && subsidy.status == 0)
+        for name in ["vehicles.csv", "operators.csv"] {
+            #expect(try String(contentsOfFile: folder.path("r/\(name)"), encoding: .utf8)
+                == String(contentsOfFile: folder.path("s/\(name)"), encoding: .utf8))
+        }
+    }
+}
+
+extension DispatchQueue {
+    /// Runs `body` for `0..<count` on up to 56 threads at once (each waits on a curl), results in order.
+    static func concurrentPerform56(_ count: Int, _ body: @escaping @Sendable (Int) -> Int) -> [Int] {
+        let results = UnsafeMutableBufferPointer<Int>.allocate(capacity: count)
+        defer { results.deallocate() }
+        let group = DispatchGroup()
+        let queue = DispatchQueue(label: "uploads", attributes: .concurrent)
+        nonisolated(unsafe) let slots = results
+        for index in 0..<count {
+            queue.async(group: group) { slots[index] = body(index) }
+        }
+        group.wait()
+        return Array(results)
+    }
+}
