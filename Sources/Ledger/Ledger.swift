@@ -257,7 +257,21 @@ public final class Ledger: Sendable {
             let status = try commit(file, stored: stored, partial: partial, operatorId: operatorId)
             outcomes[index] = IngestOutcome(path: file.path, sha256: stored.sha256, status: status)
         }
+        try flushCommits()
         return outcomes.map { $0! }
+    }
+
+    /// Makes every commit so far durable: the database runs in WAL mode with `synchronous =
+    /// NORMAL` (a commit survives a killed process at once, a power cut only once the WAL is
+    /// flushed), so the WAL file is flushed before a command reports what it committed.
+    public func flushCommits() throws(LedgerError) {
+        let wal = directory + "/" + Ledger.databaseName + "-wal"
+        let descriptor = open(wal, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }  // no WAL: everything is in the database file
+        defer { close(descriptor) }
+        if fsync(descriptor) != 0 {
+            throw LedgerError(.io, "cannot flush the ledger's log \(wal) to disk: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// A size and kind of source.
@@ -368,7 +382,8 @@ public final class Ledger: Sendable {
 
     /// Withdraws the source(s) with `sha256` (SPEC 10.2): they stop counting; the archive stays.
     /// Every kind of source with those bytes is withdrawn.
-    public func withdraw(sha256 text: String, by who: String) throws(LedgerError) {
+    /// - Parameter operatorId: only that operator's sources (an operator withdrawing its upload).
+    public func withdraw(sha256 text: String, by who: String, operatorId: String? = nil) throws(LedgerError) {
         let sha256 = text.lowercased()
         guard sha256.count == 64, sha256.allSatisfy({ $0.isHexDigit }) else {
             throw LedgerError(.notFound, "'\(text)' is not a SHA-256 (64 hexadecimal digits)")
@@ -377,8 +392,11 @@ public final class Ledger: Sendable {
         do {
             changed = try database.write { db in
                 try db.execute(
-                    sql: "UPDATE sources SET withdrawn_at = ?, withdrawn_by = ? WHERE sha256 = ? AND withdrawn_at IS NULL",
-                    arguments: [Ledger.now(), who, sha256])
+                    sql: """
+                        UPDATE sources SET withdrawn_at = ?, withdrawn_by = ?
+                        WHERE sha256 = ? AND withdrawn_at IS NULL AND (? IS NULL OR operator = ?)
+                        """,
+                    arguments: [Ledger.now(), who, sha256, operatorId, operatorId])
                 return db.changesCount
             }
         } catch {

@@ -68,6 +68,7 @@ extension Ledger {
         archives.finishCopies()
         if let failure = copy.failure { partial = SourcePartial(failed: partial, error: failure) }
         let status = try commit(file, stored: stored, partial: partial, operatorId: operatorId)
+        try flushCommits()  // the receipt promises it: on disk, flushed, committed (SPEC 11.4)
         if status == .alreadyIngested,
             let earlier = try earlierUpload(sha256: sha256, kind: kind, operatorId: operatorId)
         {

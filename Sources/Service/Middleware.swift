@@ -91,14 +91,28 @@ struct SecurityHeaders: RouterMiddleware {
             response.headers[.contentSecurityPolicy] = Self.policy
             response.headers[.xContentTypeOptions] = "nosniff"
             response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-            response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+            response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
             if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
             return response
         }
         do {
-            return secured(try await next(request, context))
-        } catch let error as any HTTPResponseError {
+            let response = try await next(request, context)
+            // No route: the API's JSON error, not an empty page.
+            if response.status == .notFound && response.headers[.contentType] == nil {
+                return secured(try APIError.notFound().response(from: request, context: context))
+            }
+            return secured(response)
+        } catch let error as APIError {
             return secured(try error.response(from: request, context: context))
+        } catch let error as any HTTPResponseError {
+            // Hummingbird's own (no route, a body it would not read): the API's JSON error.
+            return secured(try APIError(httpError: error).response(from: request, context: context))
+        } catch let error as LedgerError where error.code == .notFound {
+            return secured(try APIError.notFound(error.message).response(from: request, context: context))
+        } catch let error as LedgerError {
+            // The ledger cannot be read or written: the server's fault, said in JSON.
+            let failure = APIError(status: .internalServerError, code: "internal_error", message: error.message)
+            return secured(try failure.response(from: request, context: context))
         }
     }
 }

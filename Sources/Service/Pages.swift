@@ -154,6 +154,17 @@ extension ServiceState {
         }
         router.get("/login") { _, _ in Self.page("login", ["title": "Log in 登录"]) }
         router.post("/login") { request, _ in
+            // Not from another site (login CSRF): browsers say where a form was sent from, in
+            // Sec-Fetch-Site, or else (older ones) in Origin.
+            if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!] {
+                guard site == "same-origin" || site == "none" else {
+                    throw APIError.forbidden("log in from this service's own page")
+                }
+            } else if let origin = request.headers[HTTPField.Name("Origin")!], origin != "null",
+                let host = request.head.authority, origin != "http://\(host)", origin != "https://\(host)"
+            {
+                throw APIError.forbidden("log in from this service's own page")
+            }
             var request = request
             let body = try await request.collectBody(upTo: 4096)
             let token = Self.formValue("token", in: String(buffer: body)) ?? ""

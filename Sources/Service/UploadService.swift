@@ -117,6 +117,9 @@ struct ServiceState: Sendable {
             let identity = try Self.identity(context)
             var operatorId = identity.operatorId
             if let asked = request.uri.queryParameters.get("operator") {
+                guard Registry.isOperatorId(asked) else {
+                    throw APIError.badRequest("operator must be an operator id (1 to 64 of A-Z a-z 0-9 _ . -), not '\(asked)'")
+                }
                 if let own = identity.operatorId, own != asked {
                     throw APIError.forbidden("an operator sees only its own uploads")
                 }
@@ -133,12 +136,19 @@ struct ServiceState: Sendable {
             let found = try await receipt(context)
             try Self.checkFormKey(request, context)
             let identity = try Self.identity(context)
+            context.note.record(archive: found.sha256, bytes: 0)
+            // Withdrawn already: the same answer again.
+            if found.withdrawn { return Self.json(found.json()) }
             let who = identity.operatorId.map { "operator \($0) (token \(identity.tokenId))" } ?? "regulator (token \(identity.tokenId))"
             let withdrawn = try await pool.run {
-                try ledger.withdraw(sha256: found.sha256, by: who)
+                do {
+                    try ledger.withdraw(sha256: found.sha256, by: who, operatorId: identity.operatorId)
+                } catch let error as LedgerError where error.code == .notFound {
+                    _ = error
+                    // Withdrawn meanwhile by another request: the receipt below says so.
+                }
                 return try ledger.receipts(sha256: found.sha256, operatorId: identity.operatorId).first
             }
-            context.note.record(archive: found.sha256, bytes: 0)
             return Self.json((withdrawn ?? found).json())
         }
         router.get("/v1/report") { request, context in
@@ -178,7 +188,9 @@ struct ServiceState: Sendable {
     /// `year` and `through` of a report request, checked against the policy (400 otherwise).
     func period(_ request: Request) throws -> (year: Int, through: Int?) {
         let query = request.uri.queryParameters
-        guard let text = query.get("year"), let year = Int(text) else {
+        guard let text = query.get("year"), (1...4).contains(text.utf8.count),
+            text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let year = Int(text)
+        else {
             throw APIError.badRequest("give the report year: ?year=YYYY")
         }
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 import TestSupport
 
@@ -186,9 +187,25 @@ struct ServiceTests {
         #expect((vehicles["operator"] as? [String: Any])?["operator"] as? String == "opa")
 
         // Withdrawal by its operator; then revocation: the token stops working at once.
+        // The same bytes under a name of another kind are another source (SPEC 10.1), beta's.
+        let otherKind = try server.request("PUT", "/v1/archives/2025-03-01.gbt32960", token: beta, file: day1)
+        #expect(otherKind.status == 201)
         let withdrawn = try server.request("DELETE", "/v1/archives/\(sha)", token: alpha)
         #expect(withdrawn.status == 200)
         #expect(try server.json(withdrawn.body)["withdrawn"] as? Bool == true)
+        let twice = try server.request("DELETE", "/v1/archives/\(sha)", token: alpha)
+        #expect(twice.status == 200)
+        #expect(try server.json(twice.body)["withdrawn"] as? Bool == true)
+        // Only alpha's source was withdrawn: beta's, of the same bytes, still counts.
+        #expect(try server.json(try server.request("GET", "/v1/archives/\(sha)", token: beta).body)["withdrawn"] as? Bool == false)
+        // Malformed parameters and unknown routes are JSON errors; a login from another site is refused.
+        #expect(try server.request("GET", "/v1/archives?operator=", token: regulator).status == 400)
+        #expect(try server.request("GET", "/v1/report?year=+2025", token: regulator).status == 400)
+        let unknown = try server.request("POST", "/v1/nothing", token: regulator)
+        #expect(unknown.status == 404)
+        #expect(try server.json(unknown.body)["error"] as? String == "not_found")
+        #expect(try server.request("POST", "/login", headers: ["Sec-Fetch-Site: cross-site"]).status == 403)
+        #expect(try server.request("POST", "/login", headers: ["Origin: http://elsewhere.example"]).status == 403)
         #expect(try runH2fleet(["token", "revoke", "--ledger", "ledger", "--id", "1"], in: folder.url).status == 0)
         #expect(try server.request("GET", "/v1/archives", token: alpha).status == 401)
         #expect(try runH2fleet(["token", "revoke", "--ledger", "ledger", "--id", "99"], in: folder.url).status == 2)
@@ -264,6 +281,111 @@ struct ServiceTests {
             #expect(try String(contentsOfFile: folder.path("r/\(name)"), encoding: .utf8)
                 == String(contentsOfFile: folder.path("s/\(name)"), encoding: .utf8))
         }
+    }
+
+    @Test("a body without Content-Length is refused once it passes the limit, having read little more (413)")
+    func chunkedTooLarge() throws {
+        let folder = Self.folder()
+        defer { folder.remove() }
+        let alpha = try Self.token(folder, ["--operator", "opa"])
+        let server = try TestServer(folder, maxUploadMib: 1)
+        defer { server.stop() }
+        let port = try #require(UInt16(server.url.split(separator: ":").last!))
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let head = "PUT /v1/archives/big.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(alpha)\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n"
+        _ = head.withCString { send(socket, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        // Offer 256 MiB in 64 KiB chunks; the server must stop reading soon after 1 MiB.
+        let chunk = Array("10000\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 65536) + Array("\r\n".utf8)
+        var sent = 0
+        while sent < 256 << 20 {
+            let count = chunk.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count <= 0 { break }
+            sent += count
+        }
+        #expect(sent < 64 << 20, "the server went on reading: \(sent) bytes sent")
+        var answer = [UInt8](repeating: 0, count: 4096)
+        let received = recv(socket, &answer, answer.count, 0)
+        let text = String(decoding: answer.prefix(max(0, received)), as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 413") && text.contains("too_large"), "\(text)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path("ledger/archives/incoming")).isEmpty)
+    }
+
+    @Test("SIGTERM lets an upload in flight finish, then the service exits 0")
+    func terminated() throws {
+        let folder = Self.folder()
+        defer { folder.remove() }
+        let alpha = try Self.token(folder, ["--operator", "opa"])
+        let server = try TestServer(folder)
+        let slow = Process()
+        let output = Pipe()
+        slow.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        slow.arguments = [
+            "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "--limit-rate", "40k", "-H", "Authorization: Bearer \(alpha)",
+            "--data-binary", "@" + folder.path("in/opa/2025-03-01.csv"), server.url + "/v1/archives/2025-03-01.csv",
+        ]
+        slow.standardOutput = output
+        try slow.run()
+        usleep(500_000)
+        server.stop(signal: SIGTERM)
+        slow.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "201")
+        let again = try TestServer(folder)
+        defer { again.stop() }
+        let listed = try JSONSerialization.jsonObject(with: Data(try again.request("GET", "/v1/archives", token: alpha).body.utf8)) as? [[String: Any]]
+        #expect(listed?.count == 1)
+    }
+
+    @Test("the pages in headless Chromium: log in, upload two files, receipts, inert names, no outside resource (SPEC 11.3)")
+    func pagesInBrowser() throws {
+        let screenshots = TemporaryFolder()
+        defer { screenshots.remove() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", TestPaths.packageRoot.appendingPathComponent("tools/browser-check.py").path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["H2FLEET_BIN"] = TestPaths.binary.path
+        environment["SCREENSHOT_DIR"] = screenshots.url.path
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        for name in ["service-operator.png", "service-regulator.png", "service-report.png"] {
+            #expect(FileManager.default.fileExists(atPath: screenshots.path(name)), "no screenshot \(name)")
+        }
+    }
+
+    @Test("the API answers as docs/openapi.yaml says: no 5xx, every answer matching it (schemathesis)")
+    func openAPI() throws {
+        let process = Process()
+        process.executableURL = TestPaths.packageRoot.appendingPathComponent("tools/api-check.sh")
+        var environment = ProcessInfo.processInfo.environment
+        environment["H2FLEET_BIN"] = TestPaths.binary.path
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text.suffix(6000))")
+        #expect(text.contains("api-check: passed"))
     }
 }
 
