@@ -66,6 +66,24 @@ public final class ArchiveStore: Sendable {
         }
     }
 
+    /// Flushes `copy`, renames it under `sha256` and flushes its folder, on the calling thread
+    /// (one upload at a time, not waiting for others); returns why it could not, if it could not.
+    public func keepNow(_ copy: ArchiveCopy, sha256: String) -> String? {
+        if copy.failure != nil {
+            discard(copy)
+            return copy.failure
+        }
+        flushAndRename(copy, sha256: sha256)
+        if let failure = copy.failure { return failure }
+        let folder = String(path(sha256).dropLast(sha256.count + 1))
+        let descriptor = open(folder, O_RDONLY)
+        if descriptor >= 0 {
+            fsync(descriptor)
+            Glibc.close(descriptor)
+        }
+        return nil
+    }
+
     /// Waits until every copy given to `keep` is flushed and renamed (or failed), then flushes
     /// the folders the renames changed, so that every kept archive is found under its name
     /// after a crash.
@@ -100,6 +118,7 @@ public final class ArchiveStore: Sendable {
         } else {
             touched.withLock { _ = $0.insert(folder) }
         }
+        // (`keepNow` flushes the folder itself; the set is then flushed again harmlessly.)
     }
 
     /// Drops a copy that is not to be kept.

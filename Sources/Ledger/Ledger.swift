@@ -158,6 +158,7 @@ public final class Ledger: Sendable {
                         created_at TEXT NOT NULL
                     );
                     CREATE INDEX sources_by_operator ON sources (operator, received_at);
+                    ALTER TABLE sources ADD COLUMN summary BLOB;
                     """)
         }
         return migrator
@@ -307,6 +308,7 @@ public final class Ledger: Sendable {
         throws(LedgerError) -> IngestOutcome.Status
     {
         let blob = Data(partial.encoded())
+        let summary = Data(ReceiptCounts(partial).encoded())
         do {
             return try database.writeWithoutTransaction { db in
                 var status = IngestOutcome.Status.new
@@ -324,14 +326,15 @@ public final class Ledger: Sendable {
                     let path = existing.map { Ledger.smallerPath($0["path"], file.path) } ?? file.path
                     try db.execute(
                         sql: """
-                            INSERT INTO sources (sha256, kind, path, bytes, status, error, operator, received_at, partial)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            INSERT INTO sources (sha256, kind, path, bytes, status, error, operator, received_at, partial, summary)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             ON CONFLICT (sha256, kind) DO UPDATE SET path = excluded.path, status = excluded.status,
-                                error = excluded.error, received_at = excluded.received_at, partial = excluded.partial
+                                error = excluded.error, received_at = excluded.received_at, partial = excluded.partial,
+                                summary = excluded.summary
                             """,
                         arguments: [
                             stored.sha256, file.kind, path, stored.bytes, partial.error == nil ? "ok" : "failed",
-                            partial.error, operatorId, Ledger.now(), blob,
+                            partial.error, operatorId, Ledger.now(), blob, summary,
                         ])
                     status = partial.error.map { .failed($0) } ?? .new
                     return .commit

@@ -19,6 +19,22 @@ public enum UploadOutcome: Sendable, Equatable {
     case foreignVins([String])
 }
 
+/// What decoding an upload decided (`Ledger.judgeUpload`).
+public enum UploadJudgement: Sendable {
+    /// Answered without storing anything.
+    case decided(UploadOutcome)
+    /// To be stored by `Ledger.storeUpload`.
+    case store(Accepted)
+
+    /// An upload to store: its bytes, as what file, and its partial result.
+    public struct Accepted: Sendable {
+        let copy: ArchiveCopy
+        let file: InputFile
+        let partial: SourcePartial
+        let operatorId: String
+    }
+}
+
 extension Ledger {
     /// Starts receiving an upload's bytes into the ledger's `archives/incoming/`.
     public func beginUpload() throws(LedgerError) -> ArchiveCopy {
@@ -33,24 +49,23 @@ extension Ledger {
         archives.discard(copy)
     }
 
-    /// Ingests an upload received whole into `copy` (SPEC 11.2): refused when its frames hold a
-    /// vehicle `registry` gives to another operator; otherwise stored (flushed, renamed) and
-    /// committed under the path `OPERATOR/NAME`, or answered with the first receipt when the
-    /// same bytes came before.
+    /// Judges an upload received whole into `copy` (SPEC 11.2), decoding it: the first receipt
+    /// when the same bytes came before, a refusal when its frames hold a vehicle `registry` gives
+    /// to another operator (nothing is kept), else what `storeUpload` stores. CPU-bound.
     /// - Parameters:
     ///   - name: the name it was sent under, already checked to be a telemetry file's name.
     ///   - sha256: the checksum of the bytes, computed as they arrived.
-    public func finishUpload(
+    public func judgeUpload(
         _ copy: ArchiveCopy, sha256: String, name: String, operatorId: String, policy: Policy, registry: Registry
-    ) throws(LedgerError) -> UploadOutcome {
+    ) throws(LedgerError) -> UploadJudgement {
         let path = operatorId + "/" + name
         let kind = InputFile(path: name, fileSystemPath: name).kind
         if let earlier = try earlierUpload(sha256: sha256, kind: kind, operatorId: operatorId) {
             archives.discard(copy)
-            return earlier
+            return .decided(earlier)
         }
         let file = InputFile(path: path, fileSystemPath: copy.temporary, kind: kind)
-        var partial = SubsidyRun.partials(of: [file], policy: policy, threads: 1)[0]
+        let partial = SubsidyRun.partials(of: [file], policy: policy, threads: 1)[0]
         let foreign = Set(
             partial.segments.map(\.vin).filter { vin in
                 registry.vehicles[vin].map { $0.operatorId != operatorId } ?? false
@@ -58,24 +73,32 @@ extension Ledger {
         ).map(\.description).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         if !foreign.isEmpty {
             archives.discard(copy)
-            return .foreignVins(Array(foreign.prefix(20)))
+            return .decided(.foreignVins(Array(foreign.prefix(20))))
         }
-        guard let stored = partial.stored, stored.sha256 == sha256 else {
+        guard partial.stored?.sha256 == sha256 else {
             archives.discard(copy)
             throw LedgerError(.io, "the upload \(path) could not be read back from \(copy.temporary)")
         }
-        archives.keep(copy, sha256: sha256)
-        archives.finishCopies()
-        if let failure = copy.failure { partial = SourcePartial(failed: partial, error: failure) }
-        let status = try commit(file, stored: stored, partial: partial, operatorId: operatorId)
+        return .store(UploadJudgement.Accepted(copy: copy, file: file, partial: partial, operatorId: operatorId))
+    }
+
+    /// Stores an accepted upload (SPEC 11.4): its bytes flushed and renamed under `archives/`,
+    /// its partial result committed and the commit flushed, then its receipt. I/O-bound.
+    public func storeUpload(_ accepted: UploadJudgement.Accepted) throws(LedgerError) -> UploadOutcome {
+        var partial = accepted.partial
+        let stored = partial.stored!
+        if let failure = archives.keepNow(accepted.copy, sha256: stored.sha256) {
+            partial = SourcePartial(failed: partial, error: failure)
+        }
+        let status = try commit(accepted.file, stored: stored, partial: partial, operatorId: accepted.operatorId)
         try flushCommits()  // the receipt promises it: on disk, flushed, committed (SPEC 11.4)
         if status == .alreadyIngested,
-            let earlier = try earlierUpload(sha256: sha256, kind: kind, operatorId: operatorId)
+            let earlier = try earlierUpload(sha256: stored.sha256, kind: accepted.file.kind, operatorId: accepted.operatorId)
         {
             return earlier  // the same bytes, committed meanwhile by another request
         }
-        guard let receipt = try receipts(sha256: sha256, operatorId: operatorId).first else {
-            throw LedgerError(.damaged, "the upload \(path) was committed but cannot be read back from \(directory)")
+        guard let receipt = try receipts(sha256: stored.sha256, operatorId: accepted.operatorId).first else {
+            throw LedgerError(.damaged, "the upload \(accepted.file.path) was committed but cannot be read back from \(directory)")
         }
         return .stored(receipt)
     }
@@ -110,7 +133,8 @@ extension Ledger {
                 try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT sha256, kind, path, bytes, error, operator, received_at, withdrawn_at, partial
+                        SELECT sha256, kind, path, bytes, error, operator, received_at, withdrawn_at, summary,
+                            CASE WHEN summary IS NULL THEN partial END AS partial
                         FROM sources \(filter) ORDER BY received_at DESC, sha256, kind
                         """,
                     arguments: StatementArguments(arguments))
@@ -123,11 +147,17 @@ extension Ledger {
             let sha: String = row["sha256"]
             let path: String = row["path"]
             let owner: String? = row["operator"]
-            let data: Data = row["partial"]
-            let partial: SourcePartial
-            do {
-                partial = try SourcePartial(
-                    decoding: [UInt8](data), stored: StoredFile(bytes: row["bytes"], sha256: sha), rules: nil)
+            let counts: ReceiptCounts
+            do throws(ByteReaderError) {
+                if let summary = row["summary"] as Data? {
+                    counts = try ReceiptCounts(decoding: [UInt8](summary))
+                } else {
+                    // A source ingested before receipts were summarised: its counts from its partial.
+                    let data: Data = row["partial"]
+                    counts = ReceiptCounts(
+                        try SourcePartial(
+                            decoding: [UInt8](data), stored: StoredFile(bytes: row["bytes"], sha256: sha), rules: nil))
+                }
             } catch {
                 throw LedgerError(.damaged, "the ledger's record of \(path) (SHA-256 \(sha)) is damaged: \(error)")
             }
@@ -135,9 +165,39 @@ extension Ledger {
             receipts.append(
                 Receipt(
                     sha256: sha, operatorId: owner, name: name, bytes: row["bytes"], receivedAt: row["received_at"],
-                    error: row["error"], frames: partial.frames, vehicles: Set(partial.segments.map(\.vin)).count,
-                    rejections: partial.rejections, withdrawn: (row["withdrawn_at"] as String?) != nil))
+                    error: row["error"], frames: counts.frames, vehicles: counts.vehicles,
+                    rejections: counts.rejections, withdrawn: (row["withdrawn_at"] as String?) != nil))
         }
         return receipts
+    }
+}
+
+/// What a receipt counts of a source, kept beside its partial result so that listing receipts
+/// reads no partial result.
+struct ReceiptCounts {
+    var frames: Int
+    var vehicles: Int
+    var rejections: RejectionTally
+
+    init(_ partial: SourcePartial) {
+        frames = partial.frames
+        vehicles = Set(partial.segments.map(\.vin)).count
+        rejections = partial.rejections
+    }
+
+    init(decoding bytes: [UInt8]) throws(ByteReaderError) {
+        var reader = ByteReader(bytes)
+        frames = Int(try reader.read(Int64.self))
+        vehicles = Int(try reader.read(Int64.self))
+        rejections = try RejectionTally(decoding: &reader)
+        guard reader.atEnd else { throw ByteReaderError("bytes after a receipt's counts") }
+    }
+
+    func encoded() -> [UInt8] {
+        var writer = ByteWriter()
+        writer.write(Int64(frames))
+        writer.write(Int64(vehicles))
+        rejections.encode(into: &writer)
+        return writer.bytes
     }
 }

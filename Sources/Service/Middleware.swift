@@ -9,6 +9,7 @@ import Logging
 struct Authentication: RouterMiddleware {
     typealias Context = ServiceContext
     let ledger: Ledger
+    /// The pool for the ledger's database.
     let pool: BlockingPool
 
     /// The name of the session cookie.

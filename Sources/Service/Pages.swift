@@ -168,10 +168,10 @@ extension ServiceState {
             var request = request
             let body = try await request.collectBody(upTo: 4096)
             let token = Self.formValue("token", in: String(buffer: body)) ?? ""
-            guard let identity = try await pool.run({ try ledger.identity(token: token) }) else {
+            guard let identity = try await ledgerPool.run({ try ledger.identity(token: token) }) else {
                 return Self.page("login", ["title": "Log in 登录", "failed": true], status: .unauthorized)
             }
-            let session = try await pool.run { try ledger.startSession(identity) }
+            let session = try await ledgerPool.run { try ledger.startSession(identity) }
             var response = Response.redirect(to: "/", type: .normal)
             response.setCookie(
                 Cookie(
@@ -184,7 +184,7 @@ extension ServiceState {
             if let cookie = request.cookies[Authentication.cookieName]?.value, let expected = context.formKey,
                 Ledger.sameText(Self.formValue("form_key", in: String(buffer: body)) ?? "", expected)
             {
-                try await pool.run { try ledger.endSession(cookie) }
+                try await ledgerPool.run { try ledger.endSession(cookie) }
             }
             var response = Response.redirect(to: "/login", type: .normal)
             response.setCookie(Cookie(name: Authentication.cookieName, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
@@ -192,7 +192,7 @@ extension ServiceState {
         }
         router.get("/") { _, context in
             guard let identity = context.identity else { return Response.redirect(to: "/login", type: .normal) }
-            let receipts = try await pool.run { try ledger.receipts(operatorId: identity.operatorId) }
+            let receipts = try await ledgerPool.run { try ledger.receipts(operatorId: identity.operatorId) }
             var values = pageValues(identity, context)
             values["receipts"] = receipts.map(Self.receiptValues)
             if identity.operatorId != nil { return Self.page("operator", values) }

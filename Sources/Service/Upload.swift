@@ -19,7 +19,8 @@ extension ServiceState {
     }
 
     /// `PUT /v1/archives/{name}` (SPEC 11.2): the body is streamed to disk under the ledger and
-    /// hashed as it arrives, never held whole; then decoded on the pool and ingested.
+    /// hashed as it arrives, never held whole; then decoded on the decoding pool and stored
+    /// (flushed, renamed, committed) on the ledger's.
     func upload(_ request: Request, _ context: ServiceContext) async throws -> Response {
         let identity = try Self.identity(context)
         guard let operatorId = identity.operatorId else {
@@ -36,9 +37,13 @@ extension ServiceState {
         if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > maxUploadBytes {
             throw tooLarge()
         }
-        let copy = try await pool.run { try ledger.beginUpload() }
-        var hasher = SHA256Hasher()
+        let copy = try await ledgerPool.run { try ledger.beginUpload() }
+        // Chunks are gathered into pieces of about 1 MiB, each hashed and written on the
+        // receiving pool: a write that waits for the disk (writeback under many large uploads)
+        // holds one of its threads, never Swift's cooperative ones.
+        let hasher = ReceivingHasher()
         var received: Int64 = 0
+        var piece = ByteBuffer()
         do {
             for try await chunk in request.body {
                 received += Int64(chunk.readableBytes)
@@ -46,11 +51,16 @@ extension ServiceState {
                     ledger.discardUpload(copy)
                     throw tooLarge()
                 }
-                chunk.withUnsafeReadableBytes { bytes in
-                    hasher.update(bytes)
-                    copy.write(bytes)
+                var chunk = chunk
+                piece.writeBuffer(&chunk)
+                if piece.readableBytes >= 1 << 20 {
+                    let full = piece
+                    piece = ByteBuffer()
+                    try await receiving.run { hasher.take(full, into: copy) }
                 }
             }
+            let last = piece
+            try await receiving.run { hasher.take(last, into: copy) }
         } catch let error as APIError {
             throw error
         } catch {
@@ -58,11 +68,16 @@ extension ServiceState {
             ledger.discardUpload(copy)
             throw error
         }
-        let sha256 = hasher.finalizeHex()
+        let sha256 = hasher.finish()
         context.note.record(archive: sha256, bytes: Int(received))
-        let outcome = try await pool.run {
-            try ledger.finishUpload(
+        let judgement = try await decoding.run {
+            try ledger.judgeUpload(
                 copy, sha256: sha256, name: name, operatorId: operatorId, policy: policy, registry: registry)
+        }
+        let outcome: UploadOutcome
+        switch judgement {
+        case .decided(let decided): outcome = decided
+        case .store(let accepted): outcome = try await ledgerPool.run { try ledger.storeUpload(accepted) }
         }
         switch outcome {
         case .stored(let receipt):
@@ -85,5 +100,24 @@ extension ServiceState {
         APIError(
             status: .contentTooLarge, code: "too_large",
             message: "an upload may be at most \(maxUploadBytes) bytes (--max-upload-mib)", closeConnection: true)
+    }
+}
+
+/// The SHA-256 of an upload's bytes as they arrive, one piece after another (pieces are taken
+/// one at a time, in order, by the handler that owns it).
+final class ReceivingHasher: @unchecked Sendable {
+    private var hasher: SHA256Hasher? = SHA256Hasher()
+
+    /// Hashes `piece` and appends it to `copy`.
+    func take(_ piece: ByteBuffer, into copy: ArchiveCopy) {
+        piece.withUnsafeReadableBytes { bytes in
+            hasher!.update(bytes)
+            copy.write(bytes)
+        }
+    }
+
+    /// The checksum of every piece taken.
+    func finish() -> String {
+        hasher.take()!.finalizeHex()
     }
 }

@@ -58,18 +58,23 @@ public enum UploadService {
         let (registry, registrySource) = try SubsidyRun.loadRegistry(
             configuration.registryPath, encoding: configuration.registryEncoding, policy: policy)
         let ledger = try Ledger(directory: configuration.ledgerDirectory, policy: policy, create: true)
-        let pool = BlockingPool(threads: configuration.threads)
+        // Decoding and reports take a core each, at most `threads` at once; the database and
+        // flushing to disk wait rather than compute, and never queue behind a decode.
+        let decoding = BlockingPool(threads: configuration.threads, background: true)
+        let ledgerPool = BlockingPool(threads: 8)
+        let receiving = BlockingPool(threads: 8, background: true)
         var logger = Logger(label: "h2fleet.serve")
         logger.logLevel = .info
         let state = ServiceState(
             ledger: ledger, policy: policy, policySHA256: policySHA256, registry: registry,
             registrySource: registrySource, builtInPolicy: configuration.policyPath == nil,
-            maxUploadBytes: configuration.maxUploadBytes, threads: configuration.threads, pool: pool)
+            maxUploadBytes: configuration.maxUploadBytes, threads: configuration.threads, decoding: decoding, ledgerPool: ledgerPool,
+            receiving: receiving)
         let router = Router(context: ServiceContext.self)
         router.add(middleware: AccessLog(logger: logger))
         router.add(middleware: SecurityHeaders())
         router.get("/healthz") { _, _ in "ok" }
-        router.add(middleware: Authentication(ledger: ledger, pool: pool))
+        router.add(middleware: Authentication(ledger: ledger, pool: ledgerPool))
         state.addAPI(to: router)
         state.addPages(to: router)
         let app = Application(
@@ -80,7 +85,9 @@ public enum UploadService {
             },
             logger: logger)
         try await app.runService()
-        try await pool.shutdown()
+        try await decoding.shutdown()
+        try await ledgerPool.shutdown()
+        try await receiving.shutdown()
     }
 }
 
@@ -94,7 +101,12 @@ struct ServiceState: Sendable {
     let builtInPolicy: Bool
     let maxUploadBytes: Int64
     let threads: Int
-    let pool: BlockingPool
+    /// Decoding uploads and building reports.
+    let decoding: BlockingPool
+    /// The ledger's database and flushing to disk.
+    let ledgerPool: BlockingPool
+    /// Hashing and writing the bodies of uploads as they arrive.
+    let receiving: BlockingPool
 
     /// The identity of an authenticated request, or 401.
     static func identity(_ context: ServiceContext) throws -> Identity {
@@ -125,7 +137,7 @@ struct ServiceState: Sendable {
                 }
                 operatorId = asked
             }
-            let receipts = try await pool.run { [operatorId] in try ledger.receipts(operatorId: operatorId) }
+            let receipts = try await ledgerPool.run { [operatorId] in try ledger.receipts(operatorId: operatorId) }
             return Self.json(Receipt.json(receipts))
         }
         router.get("/v1/archives/:id") { _, context in
@@ -140,7 +152,7 @@ struct ServiceState: Sendable {
             // Withdrawn already: the same answer again.
             if found.withdrawn { return Self.json(found.json()) }
             let who = identity.operatorId.map { "operator \($0) (token \(identity.tokenId))" } ?? "regulator (token \(identity.tokenId))"
-            let withdrawn = try await pool.run {
+            let withdrawn = try await ledgerPool.run {
                 do {
                     try ledger.withdraw(sha256: found.sha256, by: who, operatorId: identity.operatorId)
                 } catch let error as LedgerError where error.code == .notFound {
@@ -176,7 +188,7 @@ struct ServiceState: Sendable {
         guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ Self.isHexDigit($0) }) else {
             throw APIError.notFound("no archive with that SHA-256")
         }
-        let receipts = try await pool.run { try ledger.receipts(sha256: sha256, operatorId: identity.operatorId) }
+        let receipts = try await ledgerPool.run { try ledger.receipts(sha256: sha256, operatorId: identity.operatorId) }
         guard let receipt = receipts.first else { throw APIError.notFound("no archive with SHA-256 \(sha256)") }
         return receipt
     }
@@ -205,9 +217,9 @@ struct ServiceState: Sendable {
         return (year, day)
     }
 
-    /// The ledger's report (SPEC 10.3), built on the pool.
+    /// The ledger's report (SPEC 10.3), built on the decoding pool.
     func report(year: Int, through: Int?) async throws -> Report {
-        try await pool.run {
+        try await decoding.run {
             let sources = try ledger.sources(policy: policy)
             return try SubsidyRun.assemble(
                 sources: sources, policy: policy, policySHA256: policySHA256, registry: registry,
