@@ -46,6 +46,7 @@ public final class ArchiveStore: Sendable {
         guard descriptor >= 0 else {
             return .failure(ArchiveError(.unreadable, "cannot be stored in the ledger: \(systemError(errno))"))
         }
+        fchmod(descriptor, 0o644)  // readable like the rest of the ledger (mkstemp makes 0600)
         return .success(ArchiveCopy(descriptor: descriptor, temporary: name))
     }
 
@@ -76,12 +77,16 @@ public final class ArchiveStore: Sendable {
         flushAndRename(copy, sha256: sha256)
         if let failure = copy.failure { return failure }
         let folder = String(path(sha256).dropLast(sha256.count + 1))
-        let descriptor = open(folder, O_RDONLY)
-        if descriptor >= 0 {
-            fsync(descriptor)
-            Glibc.close(descriptor)
-        }
+        ArchiveStore.flush(folder: folder)
         return nil
+    }
+
+    /// Flushes a folder's entries to disk.
+    static func flush(folder: String) {
+        let descriptor = open(folder, O_RDONLY)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        Glibc.close(descriptor)
     }
 
     /// Waits until every copy given to `keep` is flushed and renamed (or failed), then flushes
@@ -93,12 +98,7 @@ public final class ArchiveStore: Sendable {
             defer { touched.removeAll() }
             return touched
         }
-        for folder in folders.sorted() + [directory] {
-            let descriptor = open(folder, O_RDONLY)
-            guard descriptor >= 0 else { continue }
-            fsync(descriptor)
-            Glibc.close(descriptor)
-        }
+        for folder in folders.sorted() + [directory] { ArchiveStore.flush(folder: folder) }
     }
 
     private func flushAndRename(_ copy: ArchiveCopy, sha256: String) {
@@ -108,7 +108,8 @@ public final class ArchiveStore: Sendable {
         if fsync(copy.descriptor) != 0 {
             copy.failure = "cannot be flushed to disk: \(systemError(errno))"
         } else {
-            mkdir(folder, 0o755)
+            // A new shard folder is itself an entry of the store's folder: flushed too.
+            if mkdir(folder, 0o755) == 0 { ArchiveStore.flush(folder: directory) }
             if rename(copy.temporary, target) != 0 {
                 copy.failure = "cannot be stored in the ledger: \(systemError(errno))"
             }
@@ -121,27 +122,46 @@ public final class ArchiveStore: Sendable {
         // (`keepNow` flushes the folder itself; the set is then flushed again harmlessly.)
     }
 
-    /// Drops a copy that is not to be kept.
+    /// Drops a copy that is not to be kept (again: nothing; after it was kept: nothing).
     public func discard(_ copy: ArchiveCopy) {
         copy.close()
         unlink(copy.temporary)
     }
 
-    /// Removes copies left in `incoming/` by processes that are gone (killed mid-ingest).
+    /// Removes copies left in `incoming/` by processes that are gone (killed mid-ingest), and
+    /// the `ab/<sha256>.tmp-PID` copies that ledgers made before `incoming/` existed.
     public func removeLeftovers() {
         let incoming = directory + "/incoming"
-        guard let folder = opendir(incoming) else { return }
+        let names = ArchiveStore.names(in: incoming)
+        for shard in ArchiveStore.names(in: directory) where shard.utf8.count == 2 {
+            for name in ArchiveStore.names(in: directory + "/" + shard) {
+                guard let dash = name.lastIndex(of: "-"), name[..<dash].hasSuffix(".tmp"),
+                    !ArchiveStore.isAlive(name[name.index(after: dash)...])
+                else { continue }
+                unlink(directory + "/" + shard + "/" + name)
+            }
+        }
+        for name in names where !ArchiveStore.isAlive(name.prefix { $0 != "-" }) {
+            unlink(incoming + "/" + name)
+        }
+    }
+
+    /// The names in a folder (none when it cannot be read).
+    static func names(in folder: String) -> [String] {
+        guard let handle = opendir(folder) else { return [] }
+        defer { closedir(handle) }
         var names: [String] = []
-        while let entry = readdir(folder) {
+        while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             if name != "." && name != ".." { names.append(name) }
         }
-        closedir(folder)
-        for name in names {
-            let pid = Int32(name.prefix { $0 != "-" }) ?? 0
-            if pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) { continue }
-            unlink(incoming + "/" + name)
-        }
+        return names
+    }
+
+    /// Whether the process whose id `text` is may still be running (a copy of its is in progress).
+    static func isAlive(_ text: Substring) -> Bool {
+        let pid = Int32(text) ?? 0
+        return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
     }
 }
 

@@ -314,23 +314,29 @@ public final class Ledger: Sendable {
                 var status = IngestOutcome.Status.new
                 try db.inTransaction(.immediate) {
                     let existing = try Row.fetchOne(
-                        db, sql: "SELECT id, status, path FROM sources WHERE sha256 = ? AND kind = ?",
+                        db, sql: "SELECT id, status, path, operator FROM sources WHERE sha256 = ? AND kind = ?",
                         arguments: [stored.sha256, file.kind])
+                    // Paths are compared only between sources of the same sender: an upload's
+                    // path never becomes another operator's, or a path on the regulator's disk.
+                    let sameSender = existing.map { ($0["operator"] as String?) == operatorId } ?? false
                     if let existing, (existing["status"] as String) == "ok" {
                         status = .alreadyIngested
-                        try db.execute(
-                            sql: "UPDATE sources SET path = ? WHERE id = ?",
-                            arguments: [Ledger.smallerPath(existing["path"], file.path), existing["id"] as Int64])
+                        if sameSender {
+                            try db.execute(
+                                sql: "UPDATE sources SET path = ? WHERE id = ?",
+                                arguments: [Ledger.smallerPath(existing["path"], file.path), existing["id"] as Int64])
+                        }
                         return .commit
                     }
-                    let path = existing.map { Ledger.smallerPath($0["path"], file.path) } ?? file.path
+                    // A failed source is replaced, by whoever sends the bytes again.
+                    let path = existing.map { sameSender ? Ledger.smallerPath($0["path"], file.path) : file.path } ?? file.path
                     try db.execute(
                         sql: """
                             INSERT INTO sources (sha256, kind, path, bytes, status, error, operator, received_at, partial, summary)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             ON CONFLICT (sha256, kind) DO UPDATE SET path = excluded.path, status = excluded.status,
-                                error = excluded.error, received_at = excluded.received_at, partial = excluded.partial,
-                                summary = excluded.summary
+                                error = excluded.error, operator = excluded.operator, received_at = excluded.received_at,
+                                partial = excluded.partial, summary = excluded.summary
                             """,
                         arguments: [
                             stored.sha256, file.kind, path, stored.bytes, partial.error == nil ? "ok" : "failed",
@@ -348,11 +354,24 @@ public final class Ledger: Sendable {
 
     /// Records that a source was given again under `path`.
     private func notePath(_ path: String, of existing: (id: Int64, status: String, path: String)) throws(LedgerError) {
+        // An operator's upload keeps its OPERATOR/NAME path.
+        if try uploader(id: existing.id) != nil { return }
         let smaller = Ledger.smallerPath(existing.path, path)
         if smaller != existing.path { try write("UPDATE sources SET path = ? WHERE id = ?", [smaller, existing.id]) }
     }
 
     /// The source recorded for these bytes of this kind, if any.
+    /// The operator who uploaded source `id`; `nil` for one ingested from the command line.
+    private func uploader(id: Int64) throws(LedgerError) -> String? {
+        do {
+            return try database.read { db in
+                try String.fetchOne(db, sql: "SELECT operator FROM sources WHERE id = ?", arguments: [id])
+            }
+        } catch {
+            throw LedgerError(.damaged, "cannot read the ledger \(directory): \(error)")
+        }
+    }
+
     func record(sha256: String, kind: String) throws(LedgerError) -> (id: Int64, status: String, path: String)? {
         do {
             return try database.read { db in

@@ -60,10 +60,8 @@ extension Ledger {
     ) throws(LedgerError) -> UploadJudgement {
         let path = operatorId + "/" + name
         let kind = InputFile(path: name, fileSystemPath: name).kind
-        if let earlier = try earlierUpload(sha256: sha256, kind: kind, operatorId: operatorId) {
-            archives.discard(copy)
-            return .decided(earlier)
-        }
+        // Foreign VINs are judged first (SPEC 11.2: 422, then 409 or 200), so the upload is
+        // decoded even when its bytes are in the ledger already.
         let file = InputFile(path: path, fileSystemPath: copy.temporary, kind: kind)
         let partial = SubsidyRun.partials(of: [file], policy: policy, threads: 1)[0]
         let foreign = Set(
@@ -79,16 +77,21 @@ extension Ledger {
             archives.discard(copy)
             throw LedgerError(.io, "the upload \(path) could not be read back from \(copy.temporary)")
         }
+        if let earlier = try earlierUpload(sha256: sha256, kind: kind, operatorId: operatorId) {
+            archives.discard(copy)
+            return .decided(earlier)
+        }
         return .store(UploadJudgement.Accepted(copy: copy, file: file, partial: partial, operatorId: operatorId))
     }
 
     /// Stores an accepted upload (SPEC 11.4): its bytes flushed and renamed under `archives/`,
     /// its partial result committed and the commit flushed, then its receipt. I/O-bound.
     public func storeUpload(_ accepted: UploadJudgement.Accepted) throws(LedgerError) -> UploadOutcome {
-        var partial = accepted.partial
+        let partial = accepted.partial
         let stored = partial.stored!
+        // A disk that cannot keep the bytes is the server's failure, not the file's: nothing is committed.
         if let failure = archives.keepNow(accepted.copy, sha256: stored.sha256) {
-            partial = SourcePartial(failed: partial, error: failure)
+            throw LedgerError(.io, "the upload \(accepted.file.path) \(failure)")
         }
         let status = try commit(accepted.file, stored: stored, partial: partial, operatorId: accepted.operatorId)
         try flushCommits()  // the receipt promises it: on disk, flushed, committed (SPEC 11.4)
@@ -97,7 +100,9 @@ extension Ledger {
         {
             return earlier  // the same bytes, committed meanwhile by another request
         }
-        guard let receipt = try receipts(sha256: stored.sha256, operatorId: accepted.operatorId).first else {
+        guard
+            let receipt = try receipts(sha256: stored.sha256, kind: accepted.file.kind, operatorId: accepted.operatorId).first
+        else {
             throw LedgerError(.damaged, "the upload \(accepted.file.path) was committed but cannot be read back from \(directory)")
         }
         return .stored(receipt)
@@ -107,20 +112,27 @@ extension Ledger {
     /// for the same operator, a duplicate for anyone else.
     private func earlierUpload(sha256: String, kind: String, operatorId: String) throws(LedgerError) -> UploadOutcome? {
         guard let existing = try record(sha256: sha256, kind: kind), existing.status == "ok" else { return nil }
-        let mine = try receipts(sha256: sha256, operatorId: operatorId)
+        let mine = try receipts(sha256: sha256, kind: kind, operatorId: operatorId)
         return mine.first.map { .repeated($0) } ?? .duplicate
     }
 
     /// Receipts of sources (SPEC 11.2), newest first, then by SHA-256.
     /// - Parameters:
     ///   - sha256: only the source(s) with these bytes.
+    ///   - kind: only the source of this kind (SPEC 10.1).
     ///   - operatorId: only this operator's; `nil` for every source.
-    public func receipts(sha256: String? = nil, operatorId: String? = nil) throws(LedgerError) -> [Receipt] {
+    public func receipts(sha256: String? = nil, kind: String? = nil, operatorId: String? = nil) throws(LedgerError)
+        -> [Receipt]
+    {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         if let sha256 {
             conditions.append("sha256 = ?")
             arguments.append(sha256)
+        }
+        if let kind {
+            conditions.append("kind = ?")
+            arguments.append(kind)
         }
         if let operatorId {
             conditions.append("operator = ?")

@@ -22,20 +22,28 @@ extension ServiceState {
     /// hashed as it arrives, never held whole; then decoded on the decoding pool and stored
     /// (flushed, renamed, committed) on the ledger's.
     func upload(_ request: Request, _ context: ServiceContext) async throws -> Response {
-        let identity = try Self.identity(context)
-        guard let operatorId = identity.operatorId else {
-            throw APIError.forbidden("only an operator uploads archives")
-        }
-        try Self.checkFormKey(request, context)
+        let operatorId: String
         let name = context.parameters.get("id") ?? ""
-        guard Self.isUploadName(name) else {
-            throw APIError(
-                status: .badRequest, code: "bad_name",
-                message: "an archive's name is 1 to 200 of A-Z a-z 0-9 . _ - and ends like a telemetry file "
-                    + "(.csv, .gbt32960 or .gbt32960.hex, optionally .zst or .gz)")
-        }
-        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > maxUploadBytes {
-            throw tooLarge()
+        do {
+            let identity = try Self.identity(context)
+            guard let id = identity.operatorId else {
+                throw APIError.forbidden("only an operator uploads archives")
+            }
+            operatorId = id
+            try Self.checkFormKey(request, context)
+            guard Self.isUploadName(name) else {
+                throw APIError(
+                    status: .badRequest, code: "bad_name",
+                    message: "an archive's name is 1 to 200 of A-Z a-z 0-9 . _ - and ends like a telemetry file "
+                        + "(.csv, .gbt32960 or .gbt32960.hex, optionally .zst or .gz)")
+            }
+            if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > maxUploadBytes {
+                throw tooLarge()
+            }
+        } catch var refusal as APIError {
+            // Refused before its body is read: the body is not read at all (the connection closes).
+            refusal.closeConnection = true
+            throw refusal
         }
         let copy = try await ledgerPool.run { try ledger.beginUpload() }
         // Chunks are gathered into pieces of about 1 MiB, each hashed and written on the
@@ -70,14 +78,23 @@ extension ServiceState {
         }
         let sha256 = hasher.finish()
         context.note.record(archive: sha256, bytes: Int(received))
-        let judgement = try await decoding.run {
-            try ledger.judgeUpload(
-                copy, sha256: sha256, name: name, operatorId: operatorId, policy: policy, registry: registry)
+        if let failure = copy.failure {
+            ledger.discardUpload(copy)
+            throw APIError(status: .internalServerError, code: "internal_error", message: "the upload \(failure)")
         }
         let outcome: UploadOutcome
-        switch judgement {
-        case .decided(let decided): outcome = decided
-        case .store(let accepted): outcome = try await ledgerPool.run { try ledger.storeUpload(accepted) }
+        do {
+            let judgement = try await decoding.run {
+                try ledger.judgeUpload(
+                    copy, sha256: sha256, name: name, operatorId: operatorId, policy: policy, registry: registry)
+            }
+            switch judgement {
+            case .decided(let decided): outcome = decided
+            case .store(let accepted): outcome = try await flushing.run { try ledger.storeUpload(accepted) }
+            }
+        } catch {
+            ledger.discardUpload(copy)  // whatever was not stored leaves nothing in incoming/
+            throw error
         }
         switch outcome {
         case .stored(let receipt):

@@ -63,13 +63,15 @@ public enum UploadService {
         let decoding = BlockingPool(threads: configuration.threads, background: true)
         let ledgerPool = BlockingPool(threads: 8)
         let receiving = BlockingPool(threads: 8, background: true)
+        // Flushing whole uploads to disk may take long: never in the way of the database's pool.
+        let flushing = BlockingPool(threads: 8)
         var logger = Logger(label: "h2fleet.serve")
         logger.logLevel = .info
         let state = ServiceState(
             ledger: ledger, policy: policy, policySHA256: policySHA256, registry: registry,
             registrySource: registrySource, builtInPolicy: configuration.policyPath == nil,
             maxUploadBytes: configuration.maxUploadBytes, threads: configuration.threads, decoding: decoding, ledgerPool: ledgerPool,
-            receiving: receiving)
+            receiving: receiving, flushing: flushing)
         let router = Router(context: ServiceContext.self)
         router.add(middleware: AccessLog(logger: logger))
         router.add(middleware: SecurityHeaders())
@@ -88,6 +90,7 @@ public enum UploadService {
         try await decoding.shutdown()
         try await ledgerPool.shutdown()
         try await receiving.shutdown()
+        try await flushing.shutdown()
     }
 }
 
@@ -107,6 +110,8 @@ struct ServiceState: Sendable {
     let ledgerPool: BlockingPool
     /// Hashing and writing the bodies of uploads as they arrive.
     let receiving: BlockingPool
+    /// Flushing, renaming and committing accepted uploads.
+    let flushing: BlockingPool
 
     /// The identity of an authenticated request, or 401.
     static func identity(_ context: ServiceContext) throws -> Identity {
@@ -129,11 +134,11 @@ struct ServiceState: Sendable {
             let identity = try Self.identity(context)
             var operatorId = identity.operatorId
             if let asked = request.uri.queryParameters.get("operator") {
-                guard Registry.isOperatorId(asked) else {
-                    throw APIError.badRequest("operator must be an operator id (1 to 64 of A-Z a-z 0-9 _ . -), not '\(asked)'")
-                }
                 if let own = identity.operatorId, own != asked {
                     throw APIError.forbidden("an operator sees only its own uploads")
+                }
+                guard Registry.isOperatorId(asked) else {
+                    throw APIError.badRequest("operator must be an operator id (1 to 64 of A-Z a-z 0-9 _ . -), not '\(asked)'")
                 }
                 operatorId = asked
             }
@@ -145,9 +150,9 @@ struct ServiceState: Sendable {
             return Self.json(receipt.json())
         }
         router.delete("/v1/archives/:id") { request, context in
-            let found = try await receipt(context)
-            try Self.checkFormKey(request, context)
             let identity = try Self.identity(context)
+            try Self.checkFormKey(request, context)
+            let found = try await receipt(context)
             context.note.record(archive: found.sha256, bytes: 0)
             // Withdrawn already: the same answer again.
             if found.withdrawn { return Self.json(found.json()) }
@@ -155,8 +160,7 @@ struct ServiceState: Sendable {
             let withdrawn = try await ledgerPool.run {
                 do {
                     try ledger.withdraw(sha256: found.sha256, by: who, operatorId: identity.operatorId)
-                } catch let error as LedgerError where error.code == .notFound {
-                    _ = error
+                } catch where (error as? LedgerError)?.code == .notFound {
                     // Withdrawn meanwhile by another request: the receipt below says so.
                 }
                 return try ledger.receipts(sha256: found.sha256, operatorId: identity.operatorId).first
@@ -186,7 +190,7 @@ struct ServiceState: Sendable {
         let identity = try Self.identity(context)
         let sha256 = (context.parameters.get("id") ?? "").lowercased()
         guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ Self.isHexDigit($0) }) else {
-            throw APIError.notFound("no archive with that SHA-256")
+            throw APIError.badRequest("an archive is named by its SHA-256: 64 hexadecimal digits")
         }
         let receipts = try await ledgerPool.run { try ledger.receipts(sha256: sha256, operatorId: identity.operatorId) }
         guard let receipt = receipts.first else { throw APIError.notFound("no archive with SHA-256 \(sha256)") }

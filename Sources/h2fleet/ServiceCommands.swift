@@ -44,7 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
-        guard maxUploadMib >= 1 else { throw ValidationError("--max-upload-mib must be at least 1") }
+        guard (1...(1 << 20)).contains(maxUploadMib) else {
+            throw ValidationError("--max-upload-mib must be 1 to 1048576 (1 TiB)")
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 

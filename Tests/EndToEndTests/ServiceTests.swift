@@ -147,25 +147,62 @@ struct ServiceTests {
         let again = try server.request("PUT", "/v1/archives/2025-03-01.csv", token: alpha, file: day1)
         #expect(again.status == 200)
         #expect(try server.json(again.body)["received_at"] as? String == receipt["received_at"] as? String)
-        let conflict = try server.request("PUT", "/v1/archives/copy.csv", token: beta, file: day1)
-        #expect(conflict.status == 409 && conflict.body.contains("\"duplicate\""))
+        // Another operator's vehicles: 422 with their VINs, before any 409 (SPEC 11.2), nothing stored.
+        let taken = try server.request("PUT", "/v1/archives/copy.csv", token: beta, file: day1)
+        #expect(taken.status == 422)
+        #expect(try server.json(taken.body)["vins"] as? [String] == ["LFCTEST0000000001", "LFCTEST0000000002"])
         let foreign = try server.request("PUT", "/v1/archives/2025-03-09.csv", token: beta, file: folder.path("in/mixed/2025-03-09.csv"))
         #expect(foreign.status == 422)
+        #expect(try server.json(foreign.body)["error"] as? String == "foreign_vins")
         #expect(try server.json(foreign.body)["vins"] as? [String] == ["LFCTEST0000000001"])
-        for day in 2...4 {
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path("ledger/archives/incoming")).isEmpty)
+        // The same bytes from another operator, of no registered vehicle's: 409.
+        let free = folder.write("in/free/2025-03-05.csv", Self.csv(day: 5, vins: ["LFCTEST0000000009"]))
+        #expect(try server.request("PUT", "/v1/archives/2025-03-05.csv", token: alpha, file: free).status == 201)
+        let conflict = try server.request("PUT", "/v1/archives/copy.csv", token: beta, file: free)
+        #expect(conflict.status == 409)
+        #expect(try server.json(conflict.body)["error"] as? String == "duplicate")
+        // A failed file (SPEC 2.2) is stored as failed; the same bytes sent by another operator
+        // are tried again and become that operator's.
+        let broken = folder.write("in/broken.csv.zst", "not zstd at all")
+        let failed = try server.json(try server.request("PUT", "/v1/archives/broken.csv.zst", token: alpha, file: broken).body)
+        #expect(failed["status"] as? String == "failed" && (failed["error"] as? String)?.isEmpty == false)
+        let retried = try server.request("PUT", "/v1/archives/broken.csv.zst", token: beta, file: broken)
+        #expect(retried.status == 201)
+        #expect(try server.json(retried.body)["operator"] as? String == "opb")
+        // A change through a session must carry the session's form key (cross-site requests).
+        let cookies = folder.path("cookies.txt")
+        _ = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/curl"), ["-s", "-c", cookies, "-X", "POST", "--data", "token=\(alpha)", server.url + "/login"])
+        let page = try runProcess(URL(fileURLWithPath: "/usr/bin/curl"), ["-s", "-b", cookies, server.url + "/"]).stdout
+        let formKey = try #require(page.range(of: "data-form-key=\"").map { page[$0.upperBound...].prefix { $0 != "\"" } })
+        let day2 = folder.path("in/opa/2025-03-02.csv")
+        let withoutKey = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/curl"),
+            ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-b", cookies, "-X", "PUT", "--data-binary", "@" + day2,
+             server.url + "/v1/archives/2025-03-02.csv"])
+        #expect(withoutKey.stdout == "403")
+        let withKey = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/curl"),
+            ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-b", cookies, "-H", "X-H2fleet-Form: \(formKey)", "-X", "PUT",
+             "--data-binary", "@" + day2, server.url + "/v1/archives/2025-03-02.csv"])
+        #expect(withKey.stdout == "201")
+        for day in 3...4 {
             #expect(try server.request("PUT", "/v1/archives/2025-03-0\(day).csv", token: alpha, file: folder.path("in/opa/2025-03-0\(day).csv")).status == 201)
             #expect(try server.request("PUT", "/v1/archives/2025-03-0\(day).csv", token: beta, file: folder.path("in/opb/2025-03-0\(day).csv")).status == 201)
         }
-        #expect(try server.request("PUT", "/v1/archives/2025-03-01.csv", token: beta, file: folder.path("in/opb/2025-03-01.csv")).status == 201)
+        for day in 1...2 {
+            #expect(try server.request("PUT", "/v1/archives/2025-03-0\(day).csv", token: beta, file: folder.path("in/opb/2025-03-0\(day).csv")).status == 201)
+        }
 
         // Isolation: an operator lists and reads only its own; another's archive is 404.
         let mine = try JSONSerialization.jsonObject(with: Data(try server.request("GET", "/v1/archives", token: alpha).body.utf8)) as? [[String: Any]]
-        #expect(mine?.count == 4 && mine?.allSatisfy { $0["operator"] as? String == "opa" } == true)
+        #expect(mine?.count == 5 && mine?.allSatisfy { $0["operator"] as? String == "opa" } == true)
         #expect(try server.request("GET", "/v1/archives/\(sha)", token: beta).status == 404)
         #expect(try server.request("GET", "/v1/archives?operator=opa", token: beta).status == 403)
         #expect(try server.request("DELETE", "/v1/archives/\(sha)", token: beta).status == 404)
         let all = try JSONSerialization.jsonObject(with: Data(try server.request("GET", "/v1/archives", token: regulator).body.utf8)) as? [[String: Any]]
-        #expect(all?.count == 8)
+        #expect(all?.count == 10)
         #expect(try server.request("GET", "/v1/archives/\(sha)", token: regulator).status == 200)
         #expect(try server.request("GET", "/v1/report?year=2025", token: alpha).status == 403)
         #expect(try server.request("GET", "/v1/report?year=1999", token: regulator).status == 400)
@@ -291,16 +328,27 @@ struct ServiceTests {
         let server = try TestServer(folder, maxUploadMib: 1)
         defer { server.stop() }
         let port = try #require(UInt16(server.url.split(separator: ":").last!))
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // A Content-Length above the limit: refused at once, before any byte of the body is sent.
+        let declared = try Self.connect(port)
+        defer { close(declared) }
+        var wait = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(declared, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        let headers = "PUT /v1/archives/big.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(alpha)\r\n"
+            + "Content-Length: 10737418240\r\n\r\n"
+        _ = headers.withCString { send(declared, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        var early: [UInt8] = []
+        var piece = [UInt8](repeating: 0, count: 4096)
+        var last = 0
+        repeat {
+            last = recv(declared, &piece, piece.count, 0)
+            early += piece.prefix(max(0, last))
+        } while last > 0
+        #expect(String(decoding: early, as: UTF8.self).hasPrefix("HTTP/1.1 413"))
+        #expect(String(decoding: early, as: UTF8.self).contains("too_large"))
+        #expect(last == 0, "the connection is closed, not left waiting for the body")
+
+        let socket = try Self.connect(port)
         defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        #expect(connected == 0)
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let head = "PUT /v1/archives/big.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(alpha)\r\n"
@@ -386,6 +434,20 @@ struct ServiceTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(text.suffix(6000))")
         #expect(text.contains("api-check: passed"))
+    }
+
+    /// A TCP connection to 127.0.0.1:`port`.
+    static func connect(_ port: UInt16) throws -> Int32 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw ServiceTestError("cannot connect to port \(port)") }
+        return socket
     }
 }
 
