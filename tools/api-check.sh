@@ -3,7 +3,8 @@
 # starts `h2fleet serve` on a free port with a fresh ledger and the samples' registry, uploads a
 # sample archive (and ingests one from the command line) so listings are not empty, then runs
 # schemathesis twice, with an operator's token and with the regulator's, checking that no answer
-# is a server error (5xx) and that every answer matches the document. Exits non-zero on any
+# is a server error (5xx) and that every answer (its status, content type and body) is one the
+# document gives. Exits non-zero on any
 # failure; the server is always stopped.
 #
 #   tools/api-check.sh
@@ -130,7 +131,7 @@ for role in operator regulator; do
         "403s on the other role's endpoints are expected, and so is its warning about them)"
     if ! (cd "$work" && "${st[@]}" run "$root/docs/openapi.yaml" --url "$url" \
         --header "Authorization: Bearer $token" \
-        --checks not_a_server_error,response_schema_conformance \
+        --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
         --max-examples "$examples" --seed "$seed" --workers 1 --request-timeout 30 \
         --generation-database none --suppress-health-check all --no-color "$@"); then
         echo "api-check: schemathesis found failures as the $role" >&2
