@@ -91,7 +91,8 @@ public final class ArchiveStore: Sendable {
 
     /// Waits until every copy given to `keep` is flushed and renamed (or failed), then flushes
     /// the folders the renames changed, so that every kept archive is found under its name
-    /// after a crash.
+    /// after a crash. It waits for every caller's copies: one batch (one `ingest`) at a time
+    /// per store; uploads use `keepNow`.
     public func finishCopies() {
         flushed.wait()
         let folders = touched.withLock { touched in
@@ -167,24 +168,23 @@ public final class ArchiveStore: Sendable {
 
 /// A file being copied into an `ArchiveStore`: the bytes the reader reads are written to it as
 /// they come. One per file being read: written by one worker, then flushed by the store.
-public final class ArchiveCopy: @unchecked Sendable {
+public final class ArchiveCopy: Sendable {
     let descriptor: Int32
     /// Where the bytes are written until the store keeps them.
     public let temporary: String
-    /// Why the copy could not be kept (a write, the flush or the rename failed), once known.
-    public internal(set) var failure: String? {
-        get { state.withLock { $0 } }
-        set { state.withLock { $0 = newValue } }
-    }
-    private let state = Mutex<String?>(nil)
-    private var closed = false
+    /// Why the copy could not be kept, and whether its descriptor is closed: used by the worker
+    /// or handler writing it, then by whoever flushes or discards it.
+    private let state = Mutex<(failure: String?, closed: Bool)>((nil, false))
 
-    // `closed` and the descriptor are used by the worker, then by the store's flushing thread
-    // after `keep` hands it over (a queue's happens-before); `failure` is read by the worker
-    // after `finishCopies`.
     init(descriptor: Int32, temporary: String) {
         self.descriptor = descriptor
         self.temporary = temporary
+    }
+
+    /// Why the copy could not be kept (a write, the flush or the rename failed), once known.
+    public internal(set) var failure: String? {
+        get { state.withLock { $0.failure } }
+        set { state.withLock { $0.failure = newValue } }
     }
 
     /// Appends `bytes`; remembers the first failure (disk full, I/O error).
@@ -203,10 +203,13 @@ public final class ArchiveCopy: @unchecked Sendable {
         }
     }
 
+    /// Closes the descriptor, once.
     func close() {
-        guard !closed else { return }
-        closed = true
-        Glibc.close(descriptor)
+        let wasClosed = state.withLock { state in
+            defer { state.closed = true }
+            return state.closed
+        }
+        if !wasClosed { Glibc.close(descriptor) }
     }
 
     deinit { close() }

@@ -436,6 +436,48 @@ struct ServiceTests {
         #expect(text.contains("api-check: passed"))
     }
 
+    @Test("the same bytes sent at once by two operators: one stores them, the other gets 409; nothing else moves")
+    func racingDuplicates() throws {
+        let folder = Self.folder()
+        defer { folder.remove() }
+        let tokens = ["opa": try Self.token(folder, ["--operator", "opa"]), "opb": try Self.token(folder, ["--operator", "opb"])]
+        let regulator = try Self.token(folder, ["--regulator"])
+        let server = try TestServer(folder)
+        defer { server.stop() }
+        // VINs nobody registered: both may send them; only the first counts.
+        let files = (0..<6).map { folder.write("in/free/2025-04-0\($0 + 1).csv", Self.csv(day: 1, vins: ["LFCTEST00000009\($0)\($0)"])) }
+        let jobs = files.flatMap { file in ["opa", "opb"].map { (file, $0) } }
+        let statuses = DispatchQueue.concurrentPerform56(jobs.count) { index in
+            let (file, owner) = jobs[index]
+            let name = (owner == "opa" ? "a-" : "b-") + URL(fileURLWithPath: file).lastPathComponent
+            return (try? server.request("PUT", "/v1/archives/\(name)", token: tokens[owner]!, file: file).status) ?? 0
+        }
+        for pair in stride(from: 0, to: jobs.count, by: 2) {
+            #expect(Set([statuses[pair], statuses[pair + 1]]) == [201, 409], "\(statuses)")
+        }
+        let all = try #require(
+            try JSONSerialization.jsonObject(with: Data(try server.request("GET", "/v1/archives", token: regulator).body.utf8))
+                as? [[String: Any]])
+        #expect(all.count == files.count)
+        // Each receipt keeps its sender's name: a duplicate never rewrites it.
+        for receipt in all {
+            let prefix = receipt["operator"] as? String == "opa" ? "a-" : "b-"
+            #expect((receipt["name"] as? String)?.hasPrefix(prefix) == true, "\(receipt)")
+            #expect((receipt["received_at"] as? String)?.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"#, options: .regularExpression) != nil)
+        }
+        // Newest first, then by SHA-256.
+        let order = all.map { ($0["received_at"] as! String, $0["archive"] as! String) }
+        #expect(order == order.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 })
+        // The regulator filters by operator, and may withdraw anyone's.
+        let opa = try JSONSerialization.jsonObject(
+            with: Data(try server.request("GET", "/v1/archives?operator=opa", token: regulator).body.utf8)) as? [[String: Any]]
+        #expect(opa?.allSatisfy { $0["operator"] as? String == "opa" } == true)
+        let first = try #require(all.first?["archive"] as? String)
+        let withdrawn = try server.request("DELETE", "/v1/archives/\(first)", token: regulator)
+        #expect(withdrawn.status == 200)
+        #expect(try server.json(withdrawn.body)["withdrawn"] as? Bool == true)
+    }
+
     /// A TCP connection to 127.0.0.1:`port`.
     static func connect(_ port: UInt16) throws -> Int32 {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
