@@ -14,7 +14,7 @@ let package = Package(
         // The stage modules, for the benchmarks package (benchmarks/) and other tools.
         .library(
             name: "H2fleetStages",
-            targets: ["Archives", "Frames", "Timelines", "Figures", "Rules", "Subsidy", "Reports", "Engine"]),
+            targets: ["Archives", "Frames", "Timelines", "Figures", "Merging", "Rules", "Subsidy", "Reports", "Engine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -70,10 +70,13 @@ let package = Package(
         .target(name: "Subsidy", dependencies: ["Figures", "Rules"], swiftSettings: strict),
         // Stage 6: the report: JSON, CSV files, summary table.
         .target(name: "Reports", dependencies: ["Subsidy", "Archives"], swiftSettings: strict),
+        // Per-vehicle merges where segments overlap: the segment store, exact merges of the
+        // overlapping stretches from a source of window frames, and spilling beyond the budget.
+        .target(name: "Merging", dependencies: ["Frames", "Timelines", "Figures"], swiftSettings: strict),
         // Wires the stages together, in parallel with Dispatch.
         .target(
             name: "Engine",
-            dependencies: ["Archives", "Frames", "Timelines", "Figures", "Rules", "Subsidy", "Reports"],
+            dependencies: ["Archives", "Frames", "Timelines", "Figures", "Merging", "Rules", "Subsidy", "Reports"],
             swiftSettings: strict
         ),
         // The ledger (SPEC 10): archives and partial results in SQLite, through GRDB.
@@ -100,7 +103,9 @@ let package = Package(
         // Thin executable: argument parsing and exit codes only.
         .executableTarget(
             name: "h2fleet",
-            dependencies: ["Engine", "Ledger", "Service", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Engine", "Ledger", "Merging", "Service", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         // Helpers shared by the test targets (fixtures, temporary folders, running the CLI).
@@ -129,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "Archives", "Figures", "Frames", "Reports", "Timelines", "TestSupport"],
+            dependencies: ["Engine", "Archives", "Figures", "Frames", "Merging", "Reports", "Timelines", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Archives
 import Figures
 import Frames
+import Merging
 import Reports
 import Rules
 import Synchronization
@@ -69,7 +70,7 @@ public enum CheckRun {
             var all = FrameCollector()
             for (_, frames) in decoded { if let collector = frames.collector { all.merge(collector) } }
             let merged = all
-            vehicles = SubsidyRun.parallelMap(merged.vins.count, threads: settings.threads) { index in
+            vehicles = WindowMerge.parallelMap(merged.vins.count, threads: settings.threads) { index in
                 VehicleCheck(
                     Timeline(vin: merged.vins[index], readings: merged.readings[index]), policy: policy.limits,
                     offset: policy.timezoneOffset)
@@ -85,8 +86,9 @@ public enum CheckRun {
                     items[vin]!.files.append(index)
                 }
             }
-            let outcome = SubsidyRun.mergeInBatches(
-                Array(items.values), files: files, policy: policy, settings: settings
+            let outcome = WindowMerge.inBatches(
+                Array(items.values), from: ArchiveRereads(files: files, policy: policy, settings: settings),
+                budget: settings.mergeBudget
             ) { item, readings in
                 VehicleCheck(
                     Timeline(vin: item.vin, readings: readings), policy: policy.limits, offset: policy.timezoneOffset)

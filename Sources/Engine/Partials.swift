@@ -1,6 +1,7 @@
 import Archives
 import Figures
 import Frames
+import Merging
 import Reports
 import Rules
 import Subsidy

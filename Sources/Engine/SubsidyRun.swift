@@ -3,6 +3,7 @@ import Dispatch
 import Figures
 import Foundation
 import Frames
+import Merging
 import Reports
 import Rules
 import Subsidy
@@ -297,6 +298,10 @@ public struct RunSettings: Sendable {
     var framesHeld: Int {
         max(1, max(memoryLimit - (64 << 20), memoryLimit / 4) / 32)
     }
+    /// The room for merging overlapping stretches.
+    var mergeBudget: MergeBudget {
+        MergeBudget(threads: threads, framesHeld: framesHeld, memoryLimit: memoryLimit, spillDirectory: spillDirectory)
+    }
     /// Where a run that must merge more frames than `memoryLimit` allows makes its temporary
     /// spill folder (removed when the run ends): `$TMPDIR`, or `/tmp`.
     public var spillDirectory: String
@@ -450,7 +455,7 @@ extension SubsidyRun {
             let list = vehicle.segments
             if let frames = vehicle.overlappingFrames {
                 items.append(.whole(vin, frames: frames, files: store.files(of: vin), cutoff: cutoff))
-            } else if vehicle.overlaps, let item = exactItem(vin, vehicle, in: store) {
+            } else if vehicle.overlaps, let item = ExactItem(vin, vehicle, in: store) {
                 items.append(item)
             } else if let joined = SegmentJoin.figures(list, year: year, limits: policy.limits) {
                 result.figures[vin] = joined
@@ -486,39 +491,14 @@ extension SubsidyRun {
         return result
     }
 
-    /// The stretches where `vehicle`'s segments overlap, to merge frame by frame, and the files
-    /// of `store` to read for them; `nil` if none.
-    static func exactItem(_ vin: Vin, _ vehicle: SegmentStore.Vehicle, in store: SegmentStore) -> ExactItem? {
-        let segments = vehicle.segments
-        var item = ExactItem(vin: vin, windows: [], kept: [], frames: 0, files: [])
-        var start = 0
-        while start < segments.count {
-            // A run of segments each starting by the time one before it ended.
-            var end = start + 1
-            var reach = segments[start].last.ts
-            while end < segments.count && segments[end].first.ts <= reach {
-                reach = max(reach, segments[end].last.ts)
-                end += 1
-            }
-            if end - start == 1 {
-                item.kept.append(segments[start])
-            } else {
-                item.windows.append(segments[start].first.ts...reach)
-                for index in start..<end { item.frames += SegmentStore.frames(of: segments[index]) }
-            }
-            start = end
-        }
-        item.files = store.files(meeting: item.windows)
-        return item.windows.isEmpty ? nil : item
-    }
-
-    /// Merges `items` (`mergeInBatches`) into their figures; `nil` for an item whose windows did
-    /// not join its other segments. Records in `result` how.
+    /// Merges `items` (`WindowMerge.inBatches`, the files read again) into their figures; `nil`
+    /// for an item whose windows did not join its other segments. Records in `result` how.
     private static func mergeExactly(
         _ items: [ExactItem], files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings,
         into result: inout Measured
     ) -> [Vin: MergedVehicle?] {
-        let outcome = mergeInBatches(items, files: files, policy: policy, settings: settings) { item, readings in
+        let source = ArchiveRereads(files: files, policy: policy, settings: settings)
+        let outcome = WindowMerge.inBatches(items, from: source, budget: settings.mergeBudget) { item, readings in
             item.measure(&readings, year: year, limits: policy.limits)
         }
         result.batches += outcome.batches

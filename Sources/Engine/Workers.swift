@@ -45,20 +45,4 @@ extension SubsidyRun {
         }
         return (results.withLock { $0.map { $0! } }, summaries.withLock { $0.map { $0! } })
     }
-
-    /// Runs `body` for `0..<count` on `threads` workers; results in index order.
-    static func parallelMap<Result: Sendable>(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Result) -> [Result]
-    {
-        let next = Atomic<Int>(0)
-        let results = Mutex([Result?](repeating: nil, count: count))
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
-            while true {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                if index >= count { break }
-                let result = body(index)
-                results.withLock { $0[index] = result }
-            }
-        }
-        return results.withLock { $0.map { $0! } }
-    }
 }

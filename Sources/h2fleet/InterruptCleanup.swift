@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Merging
 
 /// Removes a run's temporary spill folder when the run is interrupted (SIGINT, SIGTERM, SIGHUP),
 /// then lets the signal end the process as it would have.

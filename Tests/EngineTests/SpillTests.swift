@@ -1,5 +1,6 @@
 import Archives
 @testable import Engine
+@testable import Merging
 import Figures
 import Foundation
 import Frames
@@ -127,7 +128,7 @@ struct SpillTests {
         store.add(segment([205, 300]), file: 3)  // late data inside file 1's stretch
         let vehicle = try #require(store.vehicles[vin])
         #expect(vehicle.overlaps && vehicle.overlappingFrames == nil && store.count == 4)
-        let item = try #require(SubsidyRun.exactItem(vin, vehicle, in: store))
+        let item = try #require(ExactItem(vin, vehicle, in: store))
         #expect(item.windows == [(year.start + 200)...(year.start + 300)])
         #expect(item.files == [1, 3] && item.frames == 6)
         #expect(item.kept.map(\.first.ts) == [year.start, year.start + 400])
@@ -172,7 +173,7 @@ struct SpillTests {
             for (file, segment) in segments.enumerated() { store.add([(vin, segment)], file: file) }
             let vehicle = try #require(store.vehicles[vin])
             #expect(vehicle.overlaps == expected.contains(true))
-            guard let item = SubsidyRun.exactItem(vin, vehicle, in: store) else {
+            guard let item = ExactItem(vin, vehicle, in: store) else {
                 #expect(!expected.contains(true))
                 continue
             }

@@ -1,8 +1,6 @@
-import Archives
 import Figures
 import Foundation
 import Frames
-import Rules
 import Synchronization
 import Timelines
 
@@ -180,7 +178,7 @@ struct SpillingFrames: StagingSink {
     }
 }
 
-extension SubsidyRun {
+extension WindowMerge {
     /// Buckets a spill makes at most: each worker gathers records for every bucket, so beyond
     /// this many a bucket holds more than the budget instead.
     static let maxSpillBuckets = 4096
@@ -190,11 +188,11 @@ extension SubsidyRun {
     /// at a time and `measure`-ing each item. The spill folder is removed before returning.
     /// `nil` when spilling failed (the folder cannot be made, the disk is full): the caller
     /// merges by reading the files again.
-    static func mergeBySpilling<Result: Sendable>(
-        _ batches: [[ExactItem]], files: [InputFile], policy: Policy, settings: RunSettings, parent: String,
+    static func bySpilling<Result: Sendable>(
+        _ batches: [[ExactItem]], from source: some WindowFrameSource, budget: MergeBudget,
         measure: @Sendable (ExactItem, inout [Reading]) -> Result
     ) -> (merged: [Vin: Result], spilledBytes: Int, reads: [SecondRead])? {
-        guard let directory = SpillDirectory(in: parent) else { return nil }
+        guard let directory = SpillDirectory(in: budget.spillDirectory) else { return nil }
         defer { directory.remove() }
         let perBucket = (batches.count + maxSpillBuckets - 1) / maxSpillBuckets
         let buckets = stride(from: 0, to: batches.count, by: perBucket).map {
@@ -209,11 +207,11 @@ extension SubsidyRun {
             bucketOf += repeatElement(slots.count - 1, count: bucket.count)
         }
         let assignment = bucketOf
-        let fileIndices = items.reduce(into: Set<Int>()) { $0.formUnion($1.files) }
+        let sources = items.reduce(into: Set<Int>()) { $0.formUnion($1.files) }.sorted()
         // What workers gather before writing takes a sixteenth of the budget, within bounds.
-        let share = settings.memoryLimit / 16 / settings.threads / buckets.count / MemoryLayout<SpillRecord>.stride
+        let share = budget.memoryLimit / 16 / budget.threads / buckets.count / MemoryLayout<SpillRecord>.stride
         let flushAt = min(1 << 16, max(256, share))
-        let (reads, spills) = readAgain(fileIndices, files: files, policy: policy, settings: settings) {
+        let (reads, spills) = source.read(sources) {
             SpillingFrames(
                 wanted: table, items: items, bucketOf: assignment, buckets: buckets.count, directory: directory,
                 flushAt: flushAt)
@@ -230,7 +228,7 @@ extension SubsidyRun {
                 return nil
             }
             spilled += bytes
-            let measured = parallelMap(range.count, threads: settings.threads) { place in
+            let measured = parallelMap(range.count, threads: budget.threads) { place in
                 var slice = Array(readings[bounds[place]..<bounds[place + 1]])
                 return measure(items[range.lowerBound + place], &slice)
             }

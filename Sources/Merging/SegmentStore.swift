@@ -15,28 +15,30 @@ import Timelines
 /// they overlap is merged frame by frame, from the files whose span meets it. A vehicle with more
 /// than `maxOverlapping` segments when the store is full (a shuffled corpus) is merged whole:
 /// the store then keeps only its frame count.
-struct SegmentStore {
-    struct Vehicle {
+public struct SegmentStore {
+    /// One vehicle's segments and what is known of them.
+    public struct Vehicle {
         /// Sorted by their first reading's time.
-        var segments: [Segment] = []
+        public var segments: [Segment] = []
         /// For each segment, the number of the latest file added to the store it came from.
         var added: [Int] = []
         /// The earliest and latest time of any of its segments added, merged whole or not.
-        var span: ClosedRange<Int64>?
+        public var span: ClosedRange<Int64>?
         /// Whether two of its segments overlap in time (a shared time counts: its frames are
         /// duplicates to resolve).
-        var overlaps = false
+        public var overlaps = false
         /// Set when the vehicle is to be merged whole: its segments are dropped and only its
         /// frames are counted.
-        var overlappingFrames: Int?
+        public var overlappingFrames: Int?
     }
 
     /// Overlapping segments a vehicle may keep when the store is over budget.
-    static let maxOverlapping = 16
+    public static let maxOverlapping = 16
 
-    private(set) var vehicles: [Vin: Vehicle] = [:]
+    /// Every vehicle's segments.
+    public private(set) var vehicles: [Vin: Vehicle] = [:]
     /// Segments held.
-    private(set) var count = 0
+    public private(set) var count = 0
     private var budget: Int
     /// Files added so far.
     private var filesAdded = 0
@@ -53,7 +55,7 @@ struct SegmentStore {
 
     /// A store that joins segments once it holds more than `budget`, leaving those of the last
     /// `settling` files added alone.
-    init(budget: Int, settling: Int, year: ReportYear, limits: TelemetryLimits) {
+    public init(budget: Int, settling: Int, year: ReportYear, limits: TelemetryLimits) {
         self.budget = max(budget, 1)
         self.settling = settling
         self.year = year
@@ -61,7 +63,7 @@ struct SegmentStore {
     }
 
     /// Adds the segments of one file, which succeeded.
-    mutating func add(_ segments: [(vin: Vin, segment: Segment)], file: Int) {
+    public mutating func add(_ segments: [(vin: Vin, segment: Segment)], file: Int) {
         filesAdded += 1
         if fileSpans.count <= file { fileSpans += repeatElement(nil, count: file + 1 - fileSpans.count) }
         for (vin, segment) in segments {
@@ -89,19 +91,19 @@ struct SegmentStore {
     }
 
     /// The frames a segment was made of, duplicates included.
-    static func frames(of segment: Segment) -> Int {
+    public static func frames(of segment: Segment) -> Int {
         segment.keptFrames + segment.exactDuplicates + segment.conflictingDuplicates
     }
 
     /// The files that may hold frames of `vin`: those whose segments' span meets the vehicle's.
-    func files(of vin: Vin) -> [Int] {
+    public func files(of vin: Vin) -> [Int] {
         guard let span = vehicles[vin]?.span else { return [] }
         return files(meeting: [span])
     }
 
     /// The files whose segments' span meets one of `windows` (sorted and apart): every file
     /// that holds a frame in them, and perhaps others (reading them again only costs time).
-    func files(meeting windows: [ClosedRange<Int64>]) -> [Int] {
+    public func files(meeting windows: [ClosedRange<Int64>]) -> [Int] {
         fileSpans.indices.filter { file in
             guard let span = fileSpans[file] else { return false }
             return windows.contains { $0.overlaps(span) }
@@ -147,7 +149,7 @@ struct SegmentStore {
 
     /// For segments sorted by first time, whether each overlaps another (a shared time counts):
     /// one earlier reaches its first time, or the next starts by its last.
-    static func overlapping(_ segments: [Segment]) -> [Bool] {
+    public static func overlapping(_ segments: [Segment]) -> [Bool] {
         var overlapped = [Bool](repeating: false, count: segments.count)
         var reach = Int64.min
         for index in segments.indices {
