@@ -400,20 +400,9 @@ struct ServiceTests {
     func pagesInBrowser() throws {
         let screenshots = TemporaryFolder()
         defer { screenshots.remove() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", TestPaths.packageRoot.appendingPathComponent("tools/browser-check.py").path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["H2FLEET_BIN"] = TestPaths.binary.path
-        environment["SCREENSHOT_DIR"] = screenshots.url.path
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try Self.runCheck(
+            ["python3", "tools/browser-check.py"], environment: ["SCREENSHOT_DIR": screenshots.url.path])
+        #expect(status == 0, "\(text)")
         for name in ["service-operator.png", "service-regulator.png", "service-report.png"] {
             #expect(FileManager.default.fileExists(atPath: screenshots.path(name)), "no screenshot \(name)")
         }
@@ -421,18 +410,8 @@ struct ServiceTests {
 
     @Test("the API answers as docs/openapi.yaml says: no 5xx, every answer matching it (schemathesis)")
     func openAPI() throws {
-        let process = Process()
-        process.executableURL = TestPaths.packageRoot.appendingPathComponent("tools/api-check.sh")
-        var environment = ProcessInfo.processInfo.environment
-        environment["H2FLEET_BIN"] = TestPaths.binary.path
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text.suffix(6000))")
+        let (status, text) = try Self.runCheck(["tools/api-check.sh"])
+        #expect(status == 0, "\(text.suffix(6000))")
         #expect(text.contains("api-check: passed"))
     }
 
@@ -480,6 +459,25 @@ struct ServiceTests {
         let withdrawn = try server.request("DELETE", "/v1/archives/\(first)", token: regulator)
         #expect(withdrawn.status == 200)
         #expect(try server.json(withdrawn.body)["withdrawn"] as? Bool == true)
+    }
+
+    /// Runs a check script of `tools/` (from the package root) on the `h2fleet` under test, with
+    /// `environment` added; its status and its output.
+    static func runCheck(_ command: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command
+        process.currentDirectoryURL = TestPaths.packageRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            environment.merging(["H2FLEET_BIN": TestPaths.binary.path]) { mine, _ in mine }
+        ) { _, mine in mine }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
     }
 
     /// A TCP connection to 127.0.0.1:`port`.
