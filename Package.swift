@@ -82,7 +82,9 @@ let package = Package(
         // The ledger (SPEC 10): archives and partial results in SQLite, through GRDB.
         .target(
             name: "Ledger",
-            dependencies: ["Engine", "Archives", "Frames", "Reports", "Rules", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Engine", "Archives", "Frames", "Merging", "Reports", "Rules", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         // The upload service (SPEC 11): HTTP API and pages over the ledger, through Hummingbird.

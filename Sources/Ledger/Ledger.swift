@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Frames
 import GRDB
+import Merging
 import Reports
 import Rules
 
@@ -249,13 +250,16 @@ public final class Ledger: Sendable {
         // copied as they were read. A file that cannot be kept fails.
         let partials = SubsidyRun.partials(
             of: toRead.map { files[$0] }, policy: policy, threads: threads, store: archives)
-        for (index, partial) in zip(toRead, partials) {
+        // Encoded on every core; then committed one file a transaction.
+        let encoded = WindowMerge.parallelMap(partials.count, threads: threads) { EncodedPartial(partials[$0]) }
+        for (position, (index, partial)) in zip(toRead, partials).enumerated() {
             let file = files[index]
             guard let stored = partial.stored else {
                 outcomes[index] = IngestOutcome(path: file.path, sha256: nil, status: .failed(partial.error ?? "unreadable"))
                 continue
             }
-            let status = try commit(file, stored: stored, partial: partial, operatorId: operatorId)
+            let status = try commit(
+                file, stored: stored, partial: partial, operatorId: operatorId, encoded: encoded[position])
             outcomes[index] = IngestOutcome(path: file.path, sha256: stored.sha256, status: status)
         }
         try flushCommits()
@@ -304,11 +308,10 @@ public final class Ledger: Sendable {
     /// Records one source in one transaction that takes the write lock at once, so that two
     /// ingests of the same bytes cannot both count them: an `ok` source already there is
     /// `alreadyIngested` (its path becomes the smaller of the two); a failed one is replaced.
-    func commit(_ file: InputFile, stored: StoredFile, partial: SourcePartial, operatorId: String?)
-        throws(LedgerError) -> IngestOutcome.Status
-    {
-        let blob = Data(partial.encoded())
-        let summary = Data(ReceiptCounts(partial).encoded())
+    func commit(
+        _ file: InputFile, stored: StoredFile, partial: SourcePartial, operatorId: String?, encoded: EncodedPartial? = nil
+    ) throws(LedgerError) -> IngestOutcome.Status {
+        let (blob, summary) = (encoded ?? EncodedPartial(partial)).columns
         do {
             return try database.writeWithoutTransaction { db in
                 var status = IngestOutcome.Status.new
@@ -485,5 +488,14 @@ public final class Ledger: Sendable {
         return String(
             format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
             Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    }
+}
+
+/// A partial result and its receipt's counts as the columns that store them.
+struct EncodedPartial: Sendable {
+    let columns: (partial: Data, summary: Data)
+
+    init(_ partial: SourcePartial) {
+        columns = (Data(partial.encoded()), Data(ReceiptCounts(partial).encoded()))
     }
 }
