@@ -63,7 +63,10 @@ public final class ArchiveStore: Sendable {
         pending.wait()
         flushing.async(group: flushed) {
             defer { self.pending.signal() }
-            self.flushAndRename(copy, sha256: sha256)
+            // `finishCopies` flushes the folders (and the store's, for new shards) once.
+            if let folder = self.flushAndRename(copy, sha256: sha256)?.folder {
+                self.touched.withLock { _ = $0.insert(folder) }
+            }
         }
     }
 
@@ -74,10 +77,10 @@ public final class ArchiveStore: Sendable {
             discard(copy)
             return copy.failure
         }
-        flushAndRename(copy, sha256: sha256)
-        if let failure = copy.failure { return failure }
-        let folder = String(path(sha256).dropLast(sha256.count + 1))
-        ArchiveStore.flush(folder: folder)
+        guard let kept = flushAndRename(copy, sha256: sha256) else { return copy.failure }
+        ArchiveStore.flush(folder: kept.folder)
+        // A new shard folder is itself an entry of the store's folder.
+        if kept.newFolder { ArchiveStore.flush(folder: directory) }
         return nil
     }
 
@@ -102,25 +105,27 @@ public final class ArchiveStore: Sendable {
         for folder in folders.sorted() + [directory] { ArchiveStore.flush(folder: folder) }
     }
 
-    private func flushAndRename(_ copy: ArchiveCopy, sha256: String) {
+    /// Flushes `copy` and renames it under `sha256`: the folder it is now in, and whether that
+    /// folder was made for it (neither folder flushed yet); `nil`, with `copy.failure` set, when
+    /// it could not be kept.
+    private func flushAndRename(_ copy: ArchiveCopy, sha256: String) -> (folder: String, newFolder: Bool)? {
         defer { copy.close() }
         let target = path(sha256)
         let folder = String(target.dropLast(sha256.count + 1))
+        var newFolder = false
         if fsync(copy.descriptor) != 0 {
             copy.failure = "cannot be flushed to disk: \(systemError(errno))"
         } else {
-            // A new shard folder is itself an entry of the store's folder: flushed too.
-            if mkdir(folder, 0o755) == 0 { ArchiveStore.flush(folder: directory) }
+            newFolder = mkdir(folder, 0o755) == 0
             if rename(copy.temporary, target) != 0 {
                 copy.failure = "cannot be stored in the ledger: \(systemError(errno))"
             }
         }
-        if copy.failure != nil {
+        guard copy.failure == nil else {
             unlink(copy.temporary)
-        } else {
-            touched.withLock { _ = $0.insert(folder) }
+            return nil
         }
-        // (`keepNow` flushes the folder itself; the set is then flushed again harmlessly.)
+        return (folder, newFolder)
     }
 
     /// Drops a copy that is not to be kept (again: nothing; after it was kept: nothing).
@@ -129,11 +134,17 @@ public final class ArchiveStore: Sendable {
         unlink(copy.temporary)
     }
 
-    /// Removes copies left in `incoming/` by processes that are gone (killed mid-ingest), and
-    /// the `ab/<sha256>.tmp-PID` copies that ledgers made before `incoming/` existed.
+    /// Removes copies left in `incoming/` by processes that are gone (killed mid-ingest).
     public func removeLeftovers() {
         let incoming = directory + "/incoming"
-        let names = ArchiveStore.names(in: incoming)
+        for name in ArchiveStore.names(in: incoming) where !ArchiveStore.isAlive(name.prefix { $0 != "-" }) {
+            unlink(incoming + "/" + name)
+        }
+    }
+
+    /// Removes the `ab/<sha256>.tmp-PID` copies that h2fleet made before `incoming/` existed
+    /// (reads every shard folder).
+    public func removeOldCopies() {
         for shard in ArchiveStore.names(in: directory) where shard.utf8.count == 2 {
             for name in ArchiveStore.names(in: directory + "/" + shard) {
                 guard let dash = name.lastIndex(of: "-"), name[..<dash].hasSuffix(".tmp"),
@@ -141,9 +152,6 @@ public final class ArchiveStore: Sendable {
                 else { continue }
                 unlink(directory + "/" + shard + "/" + name)
             }
-        }
-        for name in names where !ArchiveStore.isAlive(name.prefix { $0 != "-" }) {
-            unlink(incoming + "/" + name)
         }
     }
 

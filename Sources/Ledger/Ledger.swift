@@ -112,8 +112,10 @@ public final class Ledger: Sendable {
             throw LedgerError(.damaged, "cannot open the ledger database \(file): \(error)")
         }
         if let policy { try checkRules(policy) }
-        // Copies left by an ingest that was killed (its process is gone) are removed.
+        // Copies left by an ingest that was killed (its process is gone) are removed, those of
+        // the h2fleet before `incoming/` too.
         archives.removeLeftovers()
+        archives.removeOldCopies()
     }
 
     /// The schema, version by version.
@@ -405,12 +407,18 @@ public final class Ledger: Sendable {
         return failed ? nil : digest
     }
 
+    /// Whether `text` is a SHA-256 as the ledger writes them: 64 lower-case hexadecimal digits.
+    public static func isSHA256(_ text: String) -> Bool {
+        text.utf8.count == 64
+            && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+    }
+
     /// Withdraws the source(s) with `sha256` (SPEC 10.2): they stop counting; the archive stays.
     /// Every kind of source with those bytes is withdrawn.
     /// - Parameter operatorId: only that operator's sources (an operator withdrawing its upload).
     public func withdraw(sha256 text: String, by who: String, operatorId: String? = nil) throws(LedgerError) {
         let sha256 = text.lowercased()
-        guard sha256.count == 64, sha256.allSatisfy({ $0.isHexDigit }) else {
+        guard Ledger.isSHA256(sha256) else {
             throw LedgerError(.notFound, "'\(text)' is not a SHA-256 (64 hexadecimal digits)")
         }
         let changed: Int

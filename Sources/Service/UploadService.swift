@@ -70,7 +70,7 @@ public enum UploadService {
         let state = ServiceState(
             ledger: ledger, policy: policy, policySHA256: policySHA256, registry: registry,
             registrySource: registrySource, builtInPolicy: configuration.policyPath == nil,
-            maxUploadBytes: configuration.maxUploadBytes, threads: configuration.threads, decoding: decoding, ledgerPool: ledgerPool,
+            maxUploadBytes: configuration.maxUploadBytes, decoding: decoding, ledgerPool: ledgerPool,
             receiving: receiving, flushing: flushing)
         let router = Router(context: ServiceContext.self)
         router.add(middleware: AccessLog(logger: logger))
@@ -103,10 +103,9 @@ struct ServiceState: Sendable {
     let registrySource: RegistrySource
     let builtInPolicy: Bool
     let maxUploadBytes: Int64
-    let threads: Int
     /// Decoding uploads and building reports.
     let decoding: BlockingPool
-    /// The ledger's database and flushing to disk.
+    /// The ledger's database: tokens, sessions, receipts.
     let ledgerPool: BlockingPool
     /// Hashing and writing the bodies of uploads as they arrive.
     let receiving: BlockingPool
@@ -189,16 +188,12 @@ struct ServiceState: Sendable {
     func receipt(_ context: ServiceContext) async throws -> Receipt {
         let identity = try Self.identity(context)
         let sha256 = (context.parameters.get("id") ?? "").lowercased()
-        guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ Self.isHexDigit($0) }) else {
+        guard Ledger.isSHA256(sha256) else {
             throw APIError.badRequest("an archive is named by its SHA-256: 64 hexadecimal digits")
         }
         let receipts = try await ledgerPool.run { try ledger.receipts(sha256: sha256, operatorId: identity.operatorId) }
         guard let receipt = receipts.first else { throw APIError.notFound("no archive with SHA-256 \(sha256)") }
         return receipt
-    }
-
-    static func isHexDigit(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 
     /// `year` and `through` of a report request, checked against the policy (400 otherwise).
