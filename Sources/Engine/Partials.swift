@@ -33,7 +33,7 @@ public struct SourcePartial: Sendable {
     public var rules: PartialRules
 
     /// The version of `encoded()`'s layout.
-    public static let encodingVersion: UInt8 = 2
+    public static let encodingVersion: UInt8 = 3
 
     /// The partial as bytes: a version byte, then every field.
     public func encoded() -> [UInt8] {

@@ -11,6 +11,11 @@ extension VehicleYear {
         writer.write(lastTs ?? 0)
         days.encode(into: &writer)
         for distance in [hydrogen, battery, gap, overspeed, suspect] { writer.write(distance) }
+        // Months with hydrogen distance: a bit each, then their distances (a partial cut at
+        // local days has one month at most).
+        let months = (0..<12).filter { hydrogenByMonth[$0] != 0 }
+        writer.write(UInt16(months.reduce(0) { $0 | 1 << $1 }))
+        for month in months { writer.write(hydrogenByMonth[month]) }
     }
 
     /// Reads figures `encode` wrote.
@@ -33,6 +38,12 @@ extension VehicleYear {
         gap = try reader.read()
         overspeed = try reader.read()
         suspect = try reader.read()
+        let months: UInt16 = try reader.read()
+        guard months < 1 << 12 else { throw ByteReaderError("months with hydrogen distance out of range") }
+        for month in 0..<12 where months & 1 << month != 0 { hydrogenByMonth[month] = try reader.read() }
+        guard hydrogenByMonth.values.reduce(0, +) == hydrogen else {
+            throw ByteReaderError("hydrogen distance by month does not add up to the year's")
+        }
     }
 }
 

@@ -143,10 +143,12 @@ struct YearBook: WalkSink {
     /// Whether decisions are booked; while a segment's head is walked they are not.
     var active: Bool
     var figures = VehicleYear()
+    var months: MonthCursor
 
     init(year: ReportYear, active: Bool) {
         self.year = year
         self.active = active
+        months = MonthCursor(year)
     }
 
     @inline(__always)
@@ -156,7 +158,9 @@ struct YearBook: WalkSink {
 
     @inline(__always)
     mutating func interval(from: Reading, to: Reading, _ intervalClass: IntervalClass) {
-        if active && year.contains(to.ts) { figures.book(intervalClass, dd: Int64(to.odometer) - Int64(from.odometer)) }
+        if active && year.contains(to.ts) {
+            figures.book(intervalClass, dd: Int64(to.odometer) - Int64(from.odometer), month: months.month(of: to.ts))
+        }
     }
 }
 

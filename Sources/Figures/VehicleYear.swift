@@ -30,6 +30,60 @@ public struct ReportYear: Sendable, Equatable {
     /// The day of the year (0 for 1 January) of an instant in the year.
     @inline(__always)
     public func dayIndex(_ ts: Int64) -> Int { CivilTime.localDay(ts, offset: offset) - firstDay }
+
+    /// The month (0 for January) of an instant in the year, and the instants that month spans
+    /// (SPEC 3.4: an interval belongs to the month that contains its end).
+    public func month(containing ts: Int64) -> (index: Int, span: Range<Int64>) {
+        let month = CivilTime.date(fromDays: CivilTime.localDay(ts, offset: offset)).month
+        let first = CivilTime.days(year: year, month: month, day: 1)
+        let next = month == 12 ? CivilTime.days(year: year + 1, month: 1, day: 1) : CivilTime.days(year: year, month: month + 1, day: 1)
+        return (month - 1, CivilTime.startOfDay(first, offset: offset)..<CivilTime.startOfDay(next, offset: offset))
+    }
+}
+
+/// Remembers the month of the last instant asked about, so that a walk through a timeline in
+/// time order finds each interval's month with two comparisons.
+public struct MonthCursor: Sendable {
+    private let year: ReportYear
+    private var span: Range<Int64> = 0..<0
+    private var index = 0
+
+    /// A cursor over `year`'s months.
+    public init(_ year: ReportYear) { self.year = year }
+
+    /// The month (0 for January) of an instant in the year.
+    @inline(__always)
+    public mutating func month(of ts: Int64) -> Int {
+        if !span.contains(ts) { (index, span) = year.month(containing: ts) }
+        return index
+    }
+}
+
+/// A distance for each month of a year (tenths of a km), January first.
+public struct MonthlyDistance: Sendable, Equatable {
+    private var storage = InlineArray<12, Int64>(repeating: 0)
+
+    /// Nothing in any month.
+    public init() {}
+
+    /// The distance of month `index` (0 for January).
+    public subscript(index: Int) -> Int64 {
+        get { storage[index] }
+        set { storage[index] = newValue }
+    }
+
+    /// The twelve distances, January first.
+    public var values: [Int64] { (0..<12).map { storage[$0] } }
+
+    /// Adds the distances of `other`, month by month.
+    public mutating func add(_ other: MonthlyDistance) {
+        for index in 0..<12 { storage[index] += other.storage[index] }
+    }
+
+    /// Whether both hold the same distances.
+    public static func == (lhs: MonthlyDistance, rhs: MonthlyDistance) -> Bool {
+        (0..<12).allSatisfy { lhs.storage[$0] == rhs.storage[$0] }
+    }
 }
 
 /// One vehicle's figures for one year (SPEC 3.5). Distances in tenths of a km.
@@ -48,6 +102,8 @@ public struct VehicleYear: Sendable, Equatable {
     public var days = DaySet()
     /// Hydrogen distance.
     public var hydrogen: Int64 = 0
+    /// Hydrogen distance by the month of each interval's end (SPEC 3.4); sums to `hydrogen`.
+    public var hydrogenByMonth = MonthlyDistance()
     /// Battery distance.
     public var battery: Int64 = 0
     /// Excluded: gaps.
@@ -75,8 +131,12 @@ public struct VehicleYear: Sendable, Equatable {
         let readings = timeline.readings
         let classes = timeline.classified(limits)
         outliers = classes.outliers.count { year.contains(readings[$0].ts) }
+        var months = MonthCursor(year)
         for interval in classes.intervals where year.contains(readings[interval.to].ts) {
-            book(interval.intervalClass, dd: Int64(readings[interval.to].odometer) - Int64(readings[interval.from].odometer))
+            let to = readings[interval.to]
+            book(
+                interval.intervalClass, dd: Int64(to.odometer) - Int64(readings[interval.from].odometer),
+                month: months.month(of: to.ts))
         }
     }
 
@@ -109,15 +169,18 @@ public struct VehicleYear: Sendable, Equatable {
         }
     }
 
-    /// Books one interval of the year by its final class (SPEC 3.3).
+    /// Books one interval of the year by its final class (SPEC 3.3), in month `month` (0 for
+    /// January) of its end (SPEC 3.4).
     @inline(__always)
-    public mutating func book(_ intervalClass: IntervalClass, dd: Int64) {
+    public mutating func book(_ intervalClass: IntervalClass, dd: Int64, month: Int) {
         switch intervalClass {
         case .rollback: rollbacks += 1
         case .gap: gap += dd
         case .overspeed: overspeed += dd
         case .battery: battery += dd
-        case .hydrogen: hydrogen += dd
+        case .hydrogen:
+            hydrogen += dd
+            hydrogenByMonth[month] += dd
         case .suspect: suspect += dd
         }
     }
@@ -131,6 +194,7 @@ public struct VehicleYear: Sendable, Equatable {
         if let last = other.lastTs { lastTs = max(lastTs ?? last, last) }
         days.formUnion(other.days)
         hydrogen += other.hydrogen
+        hydrogenByMonth.add(other.hydrogenByMonth)
         battery += other.battery
         gap += other.gap
         overspeed += other.overspeed

@@ -74,7 +74,8 @@ public struct VehicleCheck: Sendable {
             let a = readings[interval.from]
             let b = readings[interval.to]
             let dd = Int64(b.odometer) - Int64(a.odometer)
-            distances.book(intervalClass, dd: dd)
+            // `check` covers every year: months here are only a place to book into.
+            distances.book(intervalClass, dd: dd, month: CivilTime.date(fromDays: CivilTime.localDay(b.ts, offset: offset)).month - 1)
             switch intervalClass {
             case .rollback:
                 if firstRollback == nil { firstRollback = b.ts }

@@ -132,15 +132,16 @@ public struct Explanation: Sendable {
         out += "\nDistance by month of the interval's end (km; SPEC 3.3, 3.4)\n"
         var rows = [["month", "hydrogen", "battery", "gap", "overspeed", "suspect", "rollbacks"]]
         var byMonth: [Int: VehicleYear] = [:]
+        var months = MonthCursor(year)
         for interval in intervals {
-            let month = CivilTime.date(fromDays: CivilTime.localDay(interval.to.ts, offset: year.offset)).month
+            let month = months.month(of: interval.to.ts)
             byMonth[month, default: VehicleYear()].book(
-                interval.intervalClass, dd: Int64(interval.to.odometer) - Int64(interval.from.odometer))
+                interval.intervalClass, dd: Int64(interval.to.odometer) - Int64(interval.from.odometer), month: month)
         }
         for month in byMonth.keys.sorted() {
             let entry = byMonth[month]!
             rows.append([
-                "\(year.year)-\(month < 10 ? "0" : "")\(month)", Units.km(entry.hydrogen), Units.km(entry.battery),
+                "\(year.year)-\(month < 9 ? "0" : "")\(month + 1)", Units.km(entry.hydrogen), Units.km(entry.battery),
                 Units.km(entry.gap), Units.km(entry.overspeed), Units.km(entry.suspect), String(entry.rollbacks),
             ])
         }

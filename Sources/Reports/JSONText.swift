@@ -10,6 +10,10 @@ enum JSONValue {
     static func int(_ value: some BinaryInteger) -> JSONValue { .number(String(value)) }
     static func optionalString(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
 
+    var isNumber: Bool {
+        if case .number = self { true } else { false }
+    }
+
     /// Pretty-printed text, two spaces a level, ending in a newline at the top level.
     func rendered() -> String {
         var out = ""
@@ -26,6 +30,11 @@ enum JSONValue {
         case .string(let text): JSONValue.quote(text, into: &out)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
+            if items.allSatisfy(\.isNumber) {
+                // A row of numbers (a vehicle's months) stays on one line.
+                out += "[" + items.map { $0.rendered().dropLast() }.joined(separator: ", ") + "]"
+                return
+            }
             out += "[\n"
             for (index, item) in items.enumerated() {
                 out += String(repeating: " ", count: indent + 2)

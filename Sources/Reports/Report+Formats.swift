@@ -62,8 +62,12 @@ extension Report {
             (
                 "vehicles",
                 .array(
-                    vehicleRows().map { row in
-                        .object(zip(Report.vehicleColumns, row).map { ($0, $1.json) })
+                    zip(vehicleRows(), outcome.vehicles).map { row, vehicle in
+                        // Added in this engine (SPEC 7.1 allows added fields), only in JSON:
+                        // the CSV columns stay SPEC 7.2's.
+                        let months = vehicle.figures.hydrogenByMonth.values.map { JSONValue.number(Units.km($0)) }
+                        return .object(
+                            zip(Report.vehicleColumns, row).map { ($0, $1.json) } + [("hydrogen_km_by_month", .array(months))])
                     })
             ),
             (

@@ -77,6 +77,14 @@ struct ConformanceTests {
         // A vehicle has 5 distances and 2 amounts, an operator 2 and 1, the totals 1 and 1.
         #expect(checked == 7 * vehicles + 3 * operators + 2, "\(name): money and distance fields found")
         #expect(problems.isEmpty, "\(name): \(problems.joined(separator: "\n"))")
+        // hydrogen_km_by_month (an added field, SPEC 7.1): twelve months that add up to the
+        // vehicle's hydrogen_km (SPEC 3.4: each interval in the month of its end).
+        for case let vehicle as [String: Any] in report["vehicles"] as? [Any] ?? [] {
+            let months = vehicle["hydrogen_km_by_month"] as? [NSNumber] ?? []
+            let total = months.reduce(Decimal(0)) { $0 + (Decimal(string: $1.stringValue) ?? .nan) }
+            let hydrogen = Decimal(string: (vehicle["hydrogen_km"] as? NSNumber)?.stringValue ?? "") ?? .nan
+            #expect(months.count == 12 && total == hydrogen, "\(name): \(vehicle["vin"] ?? "?") months \(months)")
+        }
         let order = ReportText.orderProblems(report)
         #expect(order.isEmpty, "\(name): \(order.joined(separator: "\n"))")
         for (file, fields) in [("vehicles.csv", 7 * vehicles), ("operators.csv", 3 * operators)] {

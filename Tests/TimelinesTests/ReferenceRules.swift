@@ -64,7 +64,9 @@ enum ReferenceRules {
             let nextToRollback = (index > 0 && raw[index - 1] == .rollback) || (index + 1 < raw.count && raw[index + 1] == .rollback)
             if (final == .battery || final == .hydrogen) && nextToRollback { final = .suspect }
             let (a, b) = (remaining[index], remaining[index + 1])
-            if year.contains(b.ts) { figures.book(final, dd: Int64(b.odometer) - Int64(a.odometer)) }
+            // SPEC 3.4: the month that contains b.ts, in the policy's zone.
+            let month = CivilTime.date(fromDays: CivilTime.localDay(b.ts, offset: year.offset)).month - 1
+            if year.contains(b.ts) { figures.book(final, dd: Int64(b.odometer) - Int64(a.odometer), month: month) }
         }
         return figures
     }

@@ -59,12 +59,23 @@ struct SegmentTests {
         let year = ReportYear(2025, offset: zone)
         var outliers = 0
         defer { #expect(outliers > 20, "the generator makes odometer outliers") }
+        // Timelines with hydrogen distance in both January and February (SPEC 3.4 months).
+        var twoMonths = 0
+        defer { #expect(twoMonths > 5, "some timelines have distance on both sides of 1 February") }
+        let february = CivilTime.startOfDay(CivilTime.days(year: 2025, month: 2, day: 1), offset: zone)
         for trial in 0..<60 {
-            // Some timelines straddle the year's start, so edges fall on both sides of it.
-            let start = year.start - Int64(trial % 3 == 0 ? 2000 : -5000)
+            // Some timelines straddle the year's start, so edges fall on both sides of it, and
+            // some the first of February, so intervals fall in two months.
+            let start =
+                switch trial % 3 {
+                case 0: year.start - 2000
+                case 1: february - 1500
+                default: year.start + 5000
+                }
             let readings = randomReadings(&random, count: 2 + Int(random.next() % 120), start: start)
             let whole = Timeline(vin: vin, readings: readings)
             let expected = ReferenceRules.figures(readings, year: year, limits: limits)
+            if expected.hydrogenByMonth[0] != 0 && expected.hydrogenByMonth[1] != 0 { twoMonths += 1 }
             #expect(VehicleYear(whole, year: year, limits: limits) == expected, "trial \(trial)")
             outliers += expected.outliers
             var (segments, cuts) = randomSegments(&random, readings, pieces: pieces, year: year)
