@@ -46,6 +46,12 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // libxlsxwriter, for the report's workbook: only `Workbook` imports it.
+        .systemLibrary(
+            name: "CXlsxWriter",
+            pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"])]
+        ),
         // Stage 1: input files → decompressed bytes (directory walk, zstd and gzip streaming, SHA-256).
         .target(
             name: "Archives",
@@ -68,8 +74,15 @@ let package = Package(
         ),
         // Stage 5: figures + rules → vehicle and operator subsidies.
         .target(name: "Subsidy", dependencies: ["Figures", "Rules"], swiftSettings: strict),
-        // Stage 6: the report: JSON, CSV files, summary table.
-        .target(name: "Reports", dependencies: ["Subsidy", "Archives"], swiftSettings: strict),
+        // Stage 6: the report: JSON, CSV files, summary table, HTML report and statements, workbook.
+        // The HTML report and statements come from Mustache templates.
+        .target(
+            name: "Reports",
+            dependencies: ["Subsidy", "Archives", .product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: strict
+        ),
+        // The report as an Excel workbook (report.xlsx), through libxlsxwriter.
+        .target(name: "Workbook", dependencies: ["Reports", "CXlsxWriter"], swiftSettings: strict),
         // Per-vehicle merges where segments overlap: the segment store, exact merges of the
         // overlapping stretches from a source of window frames, and spilling beyond the budget.
         .target(name: "Merging", dependencies: ["Frames", "Timelines", "Figures"], swiftSettings: strict),
@@ -106,7 +119,8 @@ let package = Package(
         .executableTarget(
             name: "h2fleet",
             dependencies: [
-                "Engine", "Ledger", "Merging", "Service", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Engine", "Ledger", "Merging", "Service", "Workbook",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),

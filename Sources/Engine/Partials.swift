@@ -308,6 +308,7 @@ extension SubsidyRun {
             outcome: SubsidyOutcome(figures: measured.figures, registry: registry, policy: policy),
             frameSpan: union(spans))
         report.registry = registrySource
+        report.policy = policy
         report.through = through
         report.warnings = ReportWarning.collect(report, builtInPolicy: builtInPolicy, yearCoverage: coverage)
         return report

@@ -103,6 +103,7 @@ public enum SubsidyRun {
             files: prepared.files, policy: prepared.policy, policySHA256: prepared.policySHA256,
             registry: prepared.registry, year: request.year, settings: settings)
         report.registry = prepared.registrySource
+        report.policy = prepared.policy
         report.skipped = prepared.inputs.skipped
         report.warnings = ReportWarning.collect(
             report, builtInPolicy: request.policyPath == nil, skipped: prepared.inputs.skipped.map(\.path),

@@ -20,6 +20,20 @@ public struct DaySet: Sendable, Equatable {
         }
     }
 
+    /// Whether day `index` (0 … 365) is in the set.
+    public func contains(_ index: Int) -> Bool {
+        let word =
+            switch index >> 6 {
+            case 0: words.0
+            case 1: words.1
+            case 2: words.2
+            case 3: words.3
+            case 4: words.4
+            default: words.5
+            }
+        return word & (UInt64(1) << UInt64(index & 63)) != 0
+    }
+
     /// Adds every day of `other`.
     public mutating func formUnion(_ other: DaySet) {
         words.0 |= other.words.0

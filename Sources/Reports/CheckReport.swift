@@ -51,7 +51,7 @@ public struct VehicleCheck: Sendable {
     /// Conflicting duplicates.
     public var conflictingDuplicates = 0
     /// What the operator should look at, in words.
-    public var warnings: [String] = []
+    public var warnings: [Phrase] = []
 
     /// Describes a timeline with the policy's telemetry rules.
     public init(_ timeline: Timeline, policy limits: TelemetryLimits, offset: Int) {
@@ -96,38 +96,53 @@ public struct VehicleCheck: Sendable {
         for (day, entry) in worstGapDays.prefix(5) {
             let dateText = CivilTime.dateText(day: day)
             warnings.append(
-                "\(entry.count) gap\(entry.count == 1 ? "" : "s") longer than \(limits.maxGapSeconds) s "
-                    + "on \(dateText) lost \(Units.km(entry.tenths)) km")
+                Phrase(
+                    "\(entry.count) gap\(entry.count == 1 ? "" : "s") longer than \(limits.maxGapSeconds) s "
+                        + "on \(dateText) lost \(Units.km(entry.tenths)) km",
+                    zh: "\(dateText) 有 \(entry.count) 处超过 \(limits.maxGapSeconds) 秒的数据中断，损失 \(Units.km(entry.tenths)) 公里"))
         }
         if worstGapDays.count > 5 {
             warnings.append(
-                "gaps lost distance on \(worstGapDays.count - 5) more day(s); \(Units.km(distances.gap)) km in all")
+                Phrase(
+                    "gaps lost distance on \(worstGapDays.count - 5) more day(s); \(Units.km(distances.gap)) km in all",
+                    zh: "另有 \(worstGapDays.count - 5) 天因数据中断损失里程；合计 \(Units.km(distances.gap)) 公里"))
         }
         if let firstOutlier = classes.outliers.first {
             let count = classes.outliers.count
             warnings.append(
-                "\(count) odometer outlier\(count == 1 ? "" : "s") (first at \(time(readings[firstOutlier].ts))): "
-                    + "single readings out of line with both neighbours, dropped before measuring")
+                Phrase(
+                    "\(count) odometer outlier\(count == 1 ? "" : "s") (first at \(time(readings[firstOutlier].ts))): "
+                        + "single readings out of line with both neighbours, dropped before measuring",
+                    zh: "\(count) 个里程表异常读数（第一个在 \(time(readings[firstOutlier].ts))）：与前后读数都不一致，计量前已剔除"))
         }
         if let firstRollback {
             warnings.append(
-                "\(distances.rollbacks) odometer rollback\(distances.rollbacks == 1 ? "" : "s") (first at \(time(firstRollback))): "
-                    + "the \(Units.km(distances.suspect)) km next to them are not paid")
+                Phrase(
+                    "\(distances.rollbacks) odometer rollback\(distances.rollbacks == 1 ? "" : "s") (first at \(time(firstRollback))): "
+                        + "the \(Units.km(distances.suspect)) km next to them are not paid",
+                    zh: "\(distances.rollbacks) 次里程表回退（第一次在 \(time(firstRollback))）：相邻的 \(Units.km(distances.suspect)) 公里不予补贴"))
         }
         if let firstOverspeed {
             warnings.append(
-                "\(overspeedCount) interval\(overspeedCount == 1 ? "" : "s") faster than \(limits.maxSpeedKmh) km/h "
-                    + "(first at \(time(firstOverspeed))): \(Units.km(distances.overspeed)) km not paid")
+                Phrase(
+                    "\(overspeedCount) interval\(overspeedCount == 1 ? "" : "s") faster than \(limits.maxSpeedKmh) km/h "
+                        + "(first at \(time(firstOverspeed))): \(Units.km(distances.overspeed)) km not paid",
+                    zh: "\(overspeedCount) 个区间速度超过 \(limits.maxSpeedKmh) 公里/小时（第一个在 \(time(firstOverspeed))）："
+                        + "\(Units.km(distances.overspeed)) 公里不予补贴"))
         }
         if distances.battery > 0 && distances.battery * 10 >= (distances.battery + distances.hydrogen) {
             warnings.append(
-                "\(Units.km(distances.battery)) km driven without the fuel cell on (below the policy's threshold "
-                    + "current at either end): not paid as hydrogen distance")
+                Phrase(
+                    "\(Units.km(distances.battery)) km driven without the fuel cell on (below the policy's threshold "
+                        + "current at either end): not paid as hydrogen distance",
+                    zh: "\(Units.km(distances.battery)) 公里在燃料电池未开启时行驶（区间任一端电流低于政策阈值）：不按氢能里程补贴"))
         }
         if conflictingDuplicates > 0 {
             warnings.append(
-                "\(conflictingDuplicates) conflicting duplicate frame\(conflictingDuplicates == 1 ? "" : "s") "
-                    + "(same time, different readings): the lowest odometer is kept")
+                Phrase(
+                    "\(conflictingDuplicates) conflicting duplicate frame\(conflictingDuplicates == 1 ? "" : "s") "
+                        + "(same time, different readings): the lowest odometer is kept",
+                    zh: "\(conflictingDuplicates) 个冲突重复帧（时间相同、读数不同）：保留里程表最小的一帧"))
         }
     }
 }

@@ -81,56 +81,59 @@ public struct Explanation: Sendable {
         self.intervals = intervals
     }
 
-    /// The explanation as text for a person.
-    public func text(largest: Int = 10) -> String {
+    /// The explanation as text for a person, in `language`.
+    public func text(largest: Int = 10, language: Language = .en) -> String {
+        let say = language.pick
         let figures = vehicle.figures
         let time = { (ts: Int64) in CivilTime.rfc3339(ts, offset: year.offset) }
-        var out = "h2fleet explain — \(vehicle.vin), year \(year.year), policy \(policyId), rules \(rulesVersion)\n"
+        var out = say(
+            "h2fleet explain — \(vehicle.vin), year \(year.year), policy \(policyId), rules \(rulesVersion)\n",
+            "h2fleet 补贴说明 — \(vehicle.vin)，\(year.year) 年度，政策 \(policyId)，规则 \(rulesVersion)\n")
         if let registration = vehicle.registration {
-            out += "Registered: operator \(TerminalText.escaped(registration.operatorId))"
+            out += say("Registered: operator ", "登记：运营单位 ") + TerminalText.escaped(registration.operatorId)
             if let name = registration.operatorName { out += " (\(TerminalText.escaped(name)))" }
-            out += ", class \(registration.classId)"
+            out += say(", class ", "，车型 ") + registration.classId
             if let name = vehicleClass?.name { out += " (\(name))" }
-            if let plate = registration.plate { out += ", plate \(TerminalText.escaped(plate))" }
+            if let plate = registration.plate { out += say(", plate ", "，车牌 ") + TerminalText.escaped(plate) }
             out += "\n"
         } else {
-            out += "Not in the registry: measured, listed as unregistered, earns nothing (SPEC 4).\n"
+            out += say(
+                "Not in the registry: measured, listed as unregistered, earns nothing (SPEC 4).\n",
+                "不在登记表中：计量里程，列为未登记，不予补贴（SPEC 4）。\n")
         }
-        out += "\nSubsidy arithmetic (SPEC 6)\n"
-        if let operatorLine, let vehicleClass {
-            let needed = minimumAverageKm * 10 * Int64(operatorLine.vehicles)
-            out +=
-                "  1. operator \(TerminalText.escaped(operatorLine.id)): \(operatorLine.vehicles) registered vehicles, "
-                + "\(Units.km(operatorLine.hydrogen)) hydrogen km in all, average \(Units.km(operatorLine.averageTenths)) km\n"
-            out +=
-                "     needs an average of \(minimumAverageKm) km: \(Units.km(operatorLine.hydrogen)) "
-                + "\(operatorLine.eligible ? "≥" : "<") \(minimumAverageKm) × \(operatorLine.vehicles) = \(Units.km(needed)) km "
-                + "→ \(operatorLine.eligible ? "eligible" : "not eligible")\n"
-            let product = figures.hydrogen * vehicleClass.rateFenPerKm
-            out +=
-                "  2. this vehicle: \(Units.km(figures.hydrogen)) hydrogen km × \(Units.yuan(vehicleClass.rateFenPerKm)) "
-                + "yuan/km = \(Units.yuan(product / 10)) yuan (rounded down to the fen)"
-            out += operatorLine.eligible ? "\n" : ", but the operator is not eligible: 0.00 yuan\n"
-            out +=
-                "  3. cap for \(vehicleClass.id): \(vehicleClass.annualCapYuan).00 yuan → paid "
-                + "\(Units.yuan(vehicle.subsidyFen)) yuan, status \(vehicle.status.rawValue)\n"
-        } else {
-            out += "  status \(vehicle.status.rawValue): 0.00 yuan\n"
+        out += say("\nSubsidy arithmetic (SPEC 6)\n", "\n补贴计算（SPEC 6）\n")
+        let steps = SubsidyArithmetic(
+            vehicle: vehicle, operatorLine: operatorLine, vehicleClass: vehicleClass, minimumAverageKm: minimumAverageKm)
+        for (number, step) in steps.steps(in: language).enumerated() {
+            let lines = step.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalText.escaped(String($0)) }
+            out += steps.isCounted ? "  \(number + 1). \(lines[0])\n" : "  \(lines[0])\n"
+            for line in lines.dropFirst() { out += "     \(line)\n" }
         }
-        out +=
-            "\nFrames in \(year.year): \(figures.frames) on \(figures.daysWithData) day\(figures.daysWithData == 1 ? "" : "s")"
-        if let first = figures.firstTs, let last = figures.lastTs { out += ", \(time(first)) to \(time(last))" }
-        out += "; duplicates: \(figures.exactDuplicates) exact, \(figures.conflictingDuplicates) conflicting\n"
+        out += say(
+            "\nFrames in \(year.year): \(figures.frames) on \(figures.daysWithData) day\(figures.daysWithData == 1 ? "" : "s")",
+            "\n\(year.year) 年的帧：\(figures.daysWithData) 天共 \(figures.frames) 帧")
+        if let first = figures.firstTs, let last = figures.lastTs { out += say(", \(time(first)) to \(time(last))", "，\(time(first)) 至 \(time(last))") }
+        out += say(
+            "; duplicates: \(figures.exactDuplicates) exact, \(figures.conflictingDuplicates) conflicting\n",
+            "；重复：完全重复 \(figures.exactDuplicates) 帧，冲突重复 \(figures.conflictingDuplicates) 帧\n")
         if !outliers.isEmpty {
-            out += "Odometer outliers dropped before measuring (SPEC 3.3): \(outliers.count)\n"
+            out += say(
+                "Odometer outliers dropped before measuring (SPEC 3.3): \(outliers.count)\n",
+                "计量前剔除的里程表异常读数（SPEC 3.3）：\(outliers.count) 个\n")
             for (reading, source) in outliers.prefix(largest) {
                 out +=
-                    "  \(time(reading.ts))  odometer \(Units.km(Int64(reading.odometer)))  "
+                    "  \(time(reading.ts))  \(say("odometer", "里程表")) \(Units.km(Int64(reading.odometer)))  "
                     + "\(TerminalText.escaped(source.path)):\(source.position)\n"
             }
         }
-        out += "\nDistance by month of the interval's end (km; SPEC 3.3, 3.4)\n"
-        var rows = [["month", "hydrogen", "battery", "gap", "overspeed", "suspect", "rollbacks"]]
+        out += say(
+            "\nDistance by month of the interval's end (km; SPEC 3.3, 3.4)\n",
+            "\n按区间结束时间所在月份的里程（公里；SPEC 3.3、3.4）\n")
+        var rows = [
+            language == .zh
+                ? ["月份", "氢能", "纯电", "数据中断", "超速", "回退相邻", "回退次数"]
+                : ["month", "hydrogen", "battery", "gap", "overspeed", "suspect", "rollbacks"]
+        ]
         var byMonth: [Int: VehicleYear] = [:]
         var months = MonthCursor(year)
         for interval in intervals {
@@ -146,7 +149,7 @@ public struct Explanation: Sendable {
             ])
         }
         rows.append([
-            "total", Units.km(figures.hydrogen), Units.km(figures.battery), Units.km(figures.gap),
+            say("total", "合计"), Units.km(figures.hydrogen), Units.km(figures.battery), Units.km(figures.gap),
             Units.km(figures.overspeed), Units.km(figures.suspect), String(figures.rollbacks),
         ])
         out += TextTable.render(rows, indent: "  ")
@@ -156,15 +159,19 @@ public struct Explanation: Sendable {
                 let right = abs(Int64($1.to.odometer) - Int64($1.from.odometer))
                 return left != right ? left > right : $0.to.ts < $1.to.ts
             }
-        out += "\nLargest excluded intervals (\(min(largest, excluded.count)) of \(excluded.count))\n"
+        out += say(
+            "\nLargest excluded intervals (\(min(largest, excluded.count)) of \(excluded.count))\n",
+            "\n最大的不计里程区间（共 \(excluded.count) 个，列出 \(min(largest, excluded.count)) 个）\n")
         for interval in excluded.prefix(largest) {
             let dd = Int64(interval.to.odometer) - Int64(interval.from.odometer)
-            out += "  \(interval.intervalClass.name) \(Units.km(dd)) km in \(interval.to.ts - interval.from.ts) s\n"
+            out += say(
+                "  \(interval.intervalClass.name) \(Units.km(dd)) km in \(interval.to.ts - interval.from.ts) s\n",
+                "  \(interval.intervalClass.name) \(Units.km(dd)) 公里，用时 \(interval.to.ts - interval.from.ts) 秒\n")
             out +=
-                "    from \(time(interval.from.ts))  odometer \(Units.km(Int64(interval.from.odometer)))  "
+                "    \(say("from", "自")) \(time(interval.from.ts))  \(say("odometer", "里程表")) \(Units.km(Int64(interval.from.odometer)))  "
                 + "\(TerminalText.escaped(interval.fromSource.path)):\(interval.fromSource.position)\n"
             out +=
-                "    to   \(time(interval.to.ts))  odometer \(Units.km(Int64(interval.to.odometer)))  "
+                "    \(say("to  ", "至")) \(time(interval.to.ts))  \(say("odometer", "里程表")) \(Units.km(Int64(interval.to.odometer)))  "
                 + "\(TerminalText.escaped(interval.toSource.path)):\(interval.toSource.position)\n"
         }
         return out

@@ -109,10 +109,41 @@ extension Report {
 
     /// `rejections.csv` (SPEC 7.2).
     public func rejectionsCSV() -> String {
-        let rows: [[Cell]] = rejectionSamples.map { row in
+        CSVText.table(header: Report.rejectionColumns, rows: rejectionRows())
+    }
+
+    static let rejectionColumns = ["path", "position", "reason", "text"]
+
+    /// The rejected-row samples' rows (SPEC 7.2).
+    func rejectionRows() -> [[Cell]] {
+        rejectionSamples.map { row in
             [.text(row.path), .number(String(row.sample.position)), .fixed(row.reason.name), .text(row.sample.text)]
         }
-        return CSVText.table(header: ["path", "position", "reason", "text"], rows: rows)
+    }
+
+    /// The report's tables for a spreadsheet: operators, vehicles (with their hydrogen
+    /// distance by month after SPEC 7.1's fields), rejected-row samples and input files. Column
+    /// names are SPEC 7's (`hydrogen_km_01` … `hydrogen_km_12` for the months).
+    public func tables() -> [ReportTable] {
+        let months = (1...12).map { "hydrogen_km_\($0 < 10 ? "0" : "")\($0)" }
+        let vehicles = zip(vehicleRows(), outcome.vehicles).map { row, vehicle in
+            row + vehicle.figures.hydrogenByMonth.values.map { Cell.number(Units.km($0)) }
+        }
+        let inputs: [[Cell]] = files.map { file in
+            [
+                .text(file.path), .fixed(file.format), .count(file.bytes), .fixed(file.sha256),
+                .fixed(file.error == nil ? "ok" : "failed"), file.error.map { .text($0) } ?? .null, .count(file.frames),
+                .count(file.rejections.total),
+            ]
+        }
+        return [
+            ReportTable(kind: .operators, columns: Report.operatorColumns, rows: operatorRows()),
+            ReportTable(kind: .vehicles, columns: Report.vehicleColumns + months, rows: vehicles),
+            ReportTable(kind: .rejections, columns: Report.rejectionColumns, rows: rejectionRows()),
+            ReportTable(
+                kind: .inputs,
+                columns: ["path", "format", "bytes", "sha256", "status", "error", "frames", "rejected_rows"], rows: inputs),
+        ]
     }
 
     static let vehicleColumns = [
@@ -172,15 +203,17 @@ extension ReportWarning {
     }
 }
 
-/// One value of a report row, rendered for JSON or CSV.
-enum Cell {
+/// One value of a report row, rendered for JSON, CSV or the workbook.
+public enum Cell: Sendable, Equatable {
     /// Text that came from an input file: made inert for spreadsheets in CSV.
     case text(String)
     /// Text the program produced (validated ids, statuses, times).
     case fixed(String)
     /// A decimal number, as exact text.
     case number(String)
+    /// A boolean.
     case bool(Bool)
+    /// No value.
     case null
 
     static func count(_ value: some BinaryInteger) -> Cell { .number(String(value)) }
@@ -226,4 +259,49 @@ enum CSVText {
         }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
+}
+
+/// One table of a report, for a spreadsheet.
+public struct ReportTable: Sendable {
+    /// Which table.
+    public enum Kind: Sendable, CaseIterable {
+        case operators, vehicles, rejections, inputs
+    }
+
+    /// Which table it is.
+    public var kind: Kind
+    /// Column names, as SPEC 7 writes them.
+    public var columns: [String]
+    /// The rows, one cell a column.
+    public var rows: [[Cell]]
+
+    /// The table's name in `language`.
+    public func name(in language: Language) -> String {
+        switch kind {
+        case .operators: language.pick("Operators", "运营单位")
+        case .vehicles: language.pick("Vehicles", "车辆")
+        case .rejections: language.pick("Rejections", "拒收行")
+        case .inputs: language.pick("Inputs", "输入文件")
+        }
+    }
+
+    /// A column's header in `language`: the column name in English, words in Chinese.
+    public static func header(_ column: String, in language: Language) -> String {
+        guard language == .zh else { return column }
+        if column.hasPrefix("hydrogen_km_"), let month = Int(column.dropFirst("hydrogen_km_".count)) {
+            return "\(month)月氢能公里"
+        }
+        return chineseHeaders[column] ?? column
+    }
+
+    private static let chineseHeaders: [String: String] = [
+        "vin": "车辆识别码", "operator": "运营单位", "class": "车型", "status": "状态", "frames": "帧数",
+        "days_with_data": "有数据天数", "first_ts": "首帧时间", "last_ts": "末帧时间", "hydrogen_km": "氢能公里",
+        "battery_km": "纯电公里", "gap_km": "中断公里", "overspeed_km": "超速公里", "suspect_km": "回退相邻公里",
+        "odometer_rollbacks": "里程回退次数", "exact_duplicates": "完全重复帧", "conflicting_duplicates": "冲突重复帧",
+        "uncapped_yuan": "封顶前补贴（元）", "subsidy_yuan": "补贴（元）", "odometer_outliers": "里程表异常读数",
+        "plate": "车牌", "vehicles": "车辆数", "average_km": "平均公里", "eligible": "达标", "operator_name": "运营单位名称",
+        "path": "文件", "position": "行号或偏移", "reason": "原因", "text": "内容", "format": "格式", "bytes": "字节",
+        "sha256": "SHA-256", "error": "错误", "rejected_rows": "拒收行",
+    ]
 }

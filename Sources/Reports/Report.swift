@@ -1,4 +1,5 @@
 import Archives
+import Rules
 import Frames
 import Subsidy
 
@@ -80,6 +81,9 @@ public struct Report: Sendable {
     public var outcome: SubsidyOutcome
     /// The registry's path, checksum and size; `nil` until the run sets it.
     public var registry: RegistrySource?
+    /// The policy the report was judged by (classes, rates, caps, threshold), for the reports
+    /// for people; `nil` until the run sets it.
+    public var policy: Policy?
     /// The earliest and latest time of any valid frame of the files that did not fail, whatever
     /// its year; `nil` without frames.
     public var frameSpan: ClosedRange<Int64>?

@@ -34,16 +34,24 @@ public struct ReportWarning: Sendable, Equatable {
 
     /// What kind of warning.
     public var code: Code
-    /// What happened and what it means, in plain words.
+    /// What happened and what it means, in plain words (English: the text of `report.json`).
     public var message: String
+    /// The same in Chinese, for what a person reads with `--lang zh`.
+    public var chineseMessage: String
     /// The file or directory it is about, when there is one.
     public var path: String?
 
-    /// Creates a warning.
-    public init(_ code: Code, _ message: String, path: String? = nil) {
+    /// Creates a warning, its message in English and in Chinese.
+    public init(_ code: Code, _ message: String, zh chineseMessage: String, path: String? = nil) {
         self.code = code
         self.message = message
+        self.chineseMessage = chineseMessage
         self.path = path
+    }
+
+    /// The message in `language`.
+    public func message(in language: Language) -> String {
+        language.pick(message, chineseMessage)
     }
 
     /// Sorted as SPEC 7.1 orders them: by code, then path (none first), by UTF-8 bytes.
@@ -70,7 +78,11 @@ public struct ReportWarning: Sendable, Equatable {
             let count = file.rejections.total
             let reason = first.map { " (\(count == 1 ? "" : "the first, ")at \($0.1): \($0.0.name))" } ?? ""
             let rows = count == 1 ? "its only row was rejected" : "every one of its \(count) rows was rejected"
-            warnings.append(ReportWarning(.everyRowRejected, "\(rows)\(reason): it adds nothing", path: file.path))
+            let chineseReason = first.map { "（\(count == 1 ? "" : "第一行")在 \($0.1)：\($0.0.name)）" } ?? ""
+            warnings.append(
+                ReportWarning(
+                    .everyRowRejected, "\(rows)\(reason): it adds nothing",
+                    zh: "全部 \(count) 行均被拒收\(chineseReason)：此文件不计入任何里程", path: file.path))
         }
         if !skipped.isEmpty {
             let names = skipped.prefix(3).joined(separator: ", ") + (skipped.count > 3 ? ", …" : "")
@@ -78,11 +90,12 @@ public struct ReportWarning: Sendable, Equatable {
                 ReportWarning(
                     .filesSkipped,
                     "\(skipped.count) file\(skipped.count == 1 ? " was" : "s were") not read (not telemetry, "
-                        + "or compressed in a way h2fleet does not read): \(names)"))
+                        + "or compressed in a way h2fleet does not read): \(names)",
+                    zh: "\(skipped.count) 个文件未读取（不是遥测文件，或压缩格式 h2fleet 不能读取）：\(names)"))
         }
         for directory in emptyDirectories {
             warnings.append(
-                ReportWarning(.emptyDirectory, "the directory holds no telemetry file", path: directory))
+                ReportWarning(.emptyDirectory, "the directory holds no telemetry file", zh: "该目录中没有遥测文件", path: directory))
         }
         return warnings
     }
@@ -99,6 +112,7 @@ public struct ReportWarning: Sendable, Equatable {
                         .duplicateFile,
                         "has the same bytes as \(first) (a copy under another name?): its frames count once; "
                             + "upload one of them",
+                        zh: "与 \(first) 的内容完全相同（改名的副本？）：其数据只计一次；请只上传其中一个",
                         path: file.path))
             } else {
                 firstBySHA[file.sha256] = file.path
@@ -126,7 +140,8 @@ public struct ReportWarning: Sendable, Equatable {
                 ReportWarning(
                     .placeholderRate,
                     "the built-in policy's rate of 1.00 yuan per hydrogen km is a placeholder (the source document "
-                        + "states caps, not rates): give the programme's policy with --policy before paying"))
+                        + "states caps, not rates): give the programme's policy with --policy before paying",
+                    zh: "内置政策的每氢能公里 1.00 元为占位费率（政策原文只规定上限，未规定费率）：发放前请用 --policy 指定正式政策"))
         }
         let zone = report.timezoneOffset
         let inYear = report.outcome.vehicles.filter { $0.figures.frames > 0 }
@@ -143,7 +158,8 @@ public struct ReportWarning: Sendable, Equatable {
                 ReportWarning(
                     .noFramesInYear,
                     "the inputs hold frames of \(years), none of \(report.year): every vehicle has 0 km; "
-                        + "check --year"))
+                        + "check --year",
+                    zh: "输入数据属于 \(years) 年，没有 \(report.year) 年的数据：所有车辆均为 0 公里；请检查 --year"))
         }
         if let (first, last) = coverage {
             let firstDay = CivilTime.localDay(first, offset: zone)
@@ -155,7 +171,9 @@ public struct ReportWarning: Sendable, Equatable {
                     ReportWarning(
                         .partialYear,
                         "the frames cover \(CivilTime.dateText(day: firstDay)) to \(CivilTime.dateText(day: lastDay)) "
-                            + "only, while eligibility is judged against the full-year average of the policy"))
+                            + "only, while eligibility is judged against the full-year average of the policy",
+                        zh: "数据只覆盖 \(CivilTime.dateText(day: firstDay)) 至 \(CivilTime.dateText(day: lastDay))，"
+                            + "而达标判断使用政策规定的全年平均里程"))
             }
         }
         return sorted(warnings)
@@ -184,7 +202,8 @@ extension ReportWarning {
                 ReportWarning(
                     .unregisteredVehicles,
                     "\(unregistered.count) VIN\(unregistered.count == 1 ? " is" : "s are") not in the registry: "
-                        + "measured, listed as unregistered, paid nothing (\(listed(unregistered)))"))
+                        + "measured, listed as unregistered, paid nothing (\(listed(unregistered)))",
+                    zh: "\(unregistered.count) 个车辆识别码不在登记表中：计量里程，列为未登记，不予补贴（\(listed(unregistered))）"))
         }
         var byOperator: [String: [Vin]] = [:]
         for (vin, _) in hydrogen {
@@ -198,7 +217,8 @@ extension ReportWarning {
                     ReportWarning(
                         .otherOperatorVehicles,
                         "the files hold registered vehicles of \(operators.count) operators (\(counts)); "
-                            + "give --operator to say whose files these are"))
+                            + "give --operator to say whose files these are",
+                        zh: "文件中含有 \(operators.count) 个运营单位的登记车辆（\(counts)）；请用 --operator 指明文件属于哪个单位"))
             }
             return warnings
         }
@@ -208,11 +228,13 @@ extension ReportWarning {
                 ReportWarning(
                     .otherOperatorVehicles,
                     "\(foreign.count) VIN\(foreign.count == 1 ? " is" : "s are") registered to another operator than "
-                        + "\(owner) (\(listed(foreign))): an upload holding them would change someone else's figures"))
+                        + "\(owner) (\(listed(foreign))): an upload holding them would change someone else's figures",
+                    zh: "\(foreign.count) 个车辆识别码登记在 \(owner) 以外的运营单位名下（\(listed(foreign))）：上传这些数据会改变其他单位的结果"))
         }
         let fleet = registry.vehicles.values.filter { $0.operatorId == owner }
         guard !fleet.isEmpty else {
-            warnings.append(ReportWarning(.fleetAverage, "operator \(owner) has no vehicle in the registry"))
+            warnings.append(
+                ReportWarning(.fleetAverage, "operator \(owner) has no vehicle in the registry", zh: "运营单位 \(owner) 在登记表中没有车辆"))
             return warnings
         }
         let tenths = Dictionary(hydrogen.map { ($0.vin, $0.tenths) }, uniquingKeysWith: +)
@@ -227,7 +249,11 @@ extension ReportWarning {
                     + "\(withData) with frames in these files; \(Units.km(total)) hydrogen km in all, average "
                     + "\(Units.km(total / Int64(fleet.count))) km against the policy's \(minimumAverageKm) km: "
                     + (reached ? "reached" : "not reached")
-                    + " (these files only, whatever their year; the regulator judges the year's data)"))
+                    + " (these files only, whatever their year; the regulator judges the year's data)",
+                zh: "运营单位 \(owner)\(name)：登记车辆 \(fleet.count) 辆，其中 \(withData) 辆在这些文件中有数据；"
+                    + "氢能里程合计 \(Units.km(total)) 公里，平均 \(Units.km(total / Int64(fleet.count))) 公里，"
+                    + "政策要求 \(minimumAverageKm) 公里：" + (reached ? "已达到" : "未达到")
+                    + "（仅这些文件，不分年份；监管部门按全年数据判断）"))
         return warnings
     }
 }

@@ -3,7 +3,7 @@ import Frames
 import Rules
 
 /// How a vehicle's subsidy came out (SPEC 6.3).
-public enum VehicleStatus: String, Sendable {
+public enum VehicleStatus: String, Sendable, CaseIterable {
     /// Paid in full.
     case paid
     /// Paid up to its class's annual cap.

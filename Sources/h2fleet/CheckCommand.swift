@@ -53,6 +53,8 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var memory: MemoryOptions
 
+    @OptionGroup var language: LanguageOptions
+
     @OptionGroup var input: InputOptions
 
     func run() throws {
@@ -62,7 +64,7 @@ struct CheckCommand: ParsableCommand {
         let report = try CheckRun.run(
             inputs: input.inputs, policyPath: policy, registry: registry.map { ($0, registryEncoding) },
             operatorId: operatorId, settings: settings)
-        let text = format == .json ? report.json() : report.text()
+        let text = format == .json ? report.json() : report.text(language: language.language)
         FileHandle.standardOutput.write(Data(text.utf8))
         if report.hasFailedInputs { throw ExitCode(3) }
     }

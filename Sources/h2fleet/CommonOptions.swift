@@ -1,7 +1,23 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Reports
 import Rules
+
+extension Language: ExpressibleByArgument {}
+
+/// The language of what a person reads; machine outputs do not change with it.
+struct LanguageOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Language of the table, messages, HTML, statements and workbook: zh or en "
+                + "(default: from LC_ALL, LC_MESSAGES or LANG; zh… gives Chinese).",
+            valueName: "zh|en"))
+    var lang: Language?
+
+    /// The language asked for, else the environment's.
+    var language: Language { lang ?? .fromEnvironment(ProcessInfo.processInfo.environment) }
+}
 
 /// Telemetry inputs and worker threads: what every command reads.
 struct InputOptions: ParsableArguments {

@@ -27,6 +27,8 @@ struct ExplainCommand: ParsableCommand {
 
     @OptionGroup var rules: RulesOptions
 
+    @OptionGroup var language: LanguageOptions
+
     @Option(help: ArgumentHelp("The vehicle to explain.", valueName: "vin"))
     var vin: String
 
@@ -69,6 +71,6 @@ struct ExplainCommand: ParsableCommand {
                 year: rules.year, inputs: inputs, threads: threadCount)
             explanation = try ExplainRun.run(request, vin: vin)
         }
-        FileHandle.standardOutput.write(Data(explanation.text(largest: largest).utf8))
+        FileHandle.standardOutput.write(Data(explanation.text(largest: largest, language: language.language).utf8))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Reports
+import Workbook
 
 /// Outputs that cannot be written (exit status 2).
 struct OutputError: Error, CustomStringConvertible {
@@ -9,7 +10,7 @@ struct OutputError: Error, CustomStringConvertible {
 /// Writes the report files, each to a temporary name first and renamed into place, so a killed
 /// run never leaves a half-written file under a final name.
 enum OutputWriter {
-    static func write(_ report: Report, to directory: String) throws {
+    static func write(_ report: Report, to directory: String, language: Language) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -18,21 +19,39 @@ enum OutputWriter {
         let files = [
             ("report.json", report.json()), ("vehicles.csv", report.vehiclesCSV()),
             ("operators.csv", report.operatorsCSV()), ("rejections.csv", report.rejectionsCSV()),
-        ]
+            ("report.html", report.html(language: language)),
+        ] + report.statementOperators.compactMap { id in
+            // Operator ids are `A-Z a-z 0-9 _ . -`, never starting with `.` (SPEC 4): safe names.
+            report.statementHTML(operatorId: id, language: language).map { ("statements/\(id).html", $0) }
+        }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: URL(fileURLWithPath: directory).appendingPathComponent("statements").path,
+                withIntermediateDirectories: true)
+        } catch {
+            throw OutputError(description: "cannot create output directory \(directory)/statements: \(error.localizedDescription)")
+        }
         for (name, text) in files {
-            let final = URL(fileURLWithPath: directory).appendingPathComponent(name)
-            let temporary = URL(fileURLWithPath: directory).appendingPathComponent(".\(name).partial")
-            do {
-                try Data(text.utf8).write(to: temporary)
-                // rename(2) replaces the old file atomically.
-                guard rename(temporary.path, final.path) == 0 else {
-                    throw OutputError(description: String(cString: strerror(errno)))
-                }
-            } catch {
-                try? FileManager.default.removeItem(at: temporary)
-                let reason = (error as? OutputError)?.description ?? error.localizedDescription
-                throw OutputError(description: "cannot write \(final.path): \(reason)")
+            try place(name, in: directory) { try Data(text.utf8).write(to: $0) }
+        }
+        try place("report.xlsx", in: directory) { try ReportWorkbook.write(report, to: $0.path, language: language) }
+    }
+
+    /// Writes file `name` of `directory` with `write` under a temporary name, then renames it
+    /// into place: rename(2) replaces an old file atomically.
+    private static func place(_ name: String, in directory: String, write: (URL) throws -> Void) throws {
+        let final = URL(fileURLWithPath: directory).appendingPathComponent(name)
+        let temporary = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).partial")
+        do {
+            try write(temporary)
+            guard rename(temporary.path, final.path) == 0 else {
+                throw OutputError(description: String(cString: strerror(errno)))
             }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            let reason =
+                (error as? OutputError)?.description ?? (error as? WorkbookError)?.description ?? error.localizedDescription
+            throw OutputError(description: "cannot write \(final.path): \(reason)")
         }
     }
 }

@@ -87,28 +87,30 @@ struct ReportOutputOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Also write report.json, vehicles.csv, operators.csv, rejections.csv here (created if missing).",
+            "Also write report.json, vehicles.csv, operators.csv, rejections.csv, report.html, report.xlsx and statements/OPERATOR.html here (created if missing).",
             valueName: "dir"))
     var out: String?
 
     @Option(help: "What to print: table (summary), json (report.json) or csv (vehicles.csv).")
     var format: Format = .table
 
+    @OptionGroup var language: LanguageOptions
+
     /// Writes the reports into `out`, prints `format` and the warnings, and exits with status 3
     /// when an input failed (SPEC 7): what `subsidy` and `report` do with their report.
     func emit(_ report: Report) throws {
         if let out {
-            try OutputWriter.write(report, to: out)
+            try OutputWriter.write(report, to: out, language: language.language)
         }
         let text: String
         switch format {
-        case .table: text = report.table()
+        case .table: text = report.table(language: language.language)
         case .json: text = report.json()
         case .csv: text = report.vehiclesCSV()
         }
         FileHandle.standardOutput.write(Data(text.utf8))
         for warning in report.warnings {
-            FileHandle.standardError.write(Data("h2fleet: warning: \(warning.line)\n".utf8))
+            FileHandle.standardError.write(Data("h2fleet: warning: \(warning.line(in: language.language))\n".utf8))
         }
         if report.hasFailedInputs {
             for file in report.files where file.error != nil {

@@ -1,0 +1,2 @@
+// libxlsxwriter (Debian: libxlsxwriter-dev), for the report's Excel workbook.
+#include <xlsxwriter.h>
