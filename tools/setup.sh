@@ -4,12 +4,14 @@
 # zstd, gzip, SHA-256), libsqlite3-dev (SQLite for GRDB: the ledger), zstd and pkg-config (tests write archives), time (/usr/bin/time: a test
 # reads peak memory with it), curl (the upload service's tests speak HTTP with it), chromium,
 # chromium-driver, fonts-wqy-microhei and selenium (PyPI) for the pages' browser test, python3-venv
-# (tools/api-check.sh installs schemathesis into a venv).
+# (tools/api-check.sh installs schemathesis into a venv), libxlsxwriter-dev (the CXlsxWriter system
+# library: report.xlsx), libreoffice-calc-nogui and openpyxl (PyPI) to read the workbook back in
+# the tests.
 # Does nothing when they are already there.
 set -euo pipefail
 missing=()
 for package in libzstd-dev zlib1g-dev libssl-dev libsqlite3-dev zstd pkg-config time curl \
-    python3-pip python3-venv chromium chromium-driver fonts-wqy-microhei; do
+    python3-pip python3-venv chromium chromium-driver fonts-wqy-microhei libxlsxwriter-dev libreoffice-calc-nogui; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -22,3 +24,6 @@ fi
 # selenium (PyPI) drives headless Chromium for tools/browser-check.py (the service's web pages).
 python3 -c 'import selenium' 2>/dev/null ||
     python3 -m pip install --quiet --root-user-action=ignore --break-system-packages 'selenium>=4.10'
+# openpyxl (PyPI) reads report.xlsx back for tools/workbook-check.py.
+python3 -c 'import openpyxl' 2>/dev/null ||
+    python3 -m pip install --quiet --root-user-action=ignore --break-system-packages 'openpyxl>=3.1'

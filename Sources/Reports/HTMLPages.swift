@@ -137,11 +137,11 @@ enum HTMLPages {
             <section class="statement" id="statement-{{id}}" data-operator="{{id}}">
             <h2>{{t.statementTitle}} — {{id}} {{name}}</h2>
             <p>{{t.period}}: {{period}}</p>
-            <table class="statement-summary">
+            <div class="scroll"><table class="statement-summary">
             <tr><th>{{t.vehicles}}</th><th class="n">{{t.hydrogenKm}}</th><th class="n">{{t.averageKm}}</th><th>{{t.eligible}}</th><th class="n">{{t.subsidyYuan}}</th></tr>
             <tr><td data-field="vehicles">{{vehicleCount}}</td><td class="n" data-field="hydrogen_km">{{hydrogen}}</td><td class="n" data-field="average_km">{{average}}</td>
             <td data-field="eligible" class="{{#eligible}}yes{{/eligible}}{{^eligible}}no{{/eligible}}">{{eligibleText}}</td><td class="n" data-field="subsidy_yuan">{{subsidy}}</td></tr>
-            </table>
+            </table></div>
             <h3>{{t.arithmetic}}</h3>
             <p class="operator-step">{{#operatorStep}}{{line}}<br>{{/operatorStep}}</p>
             <div class="scroll"><table class="statement-vehicles">

@@ -108,7 +108,7 @@ struct CommandLineTests {
         #expect(report.contains("\"hydrogen_km\": 1.8"))
     }
 
-    @Test("outputs: four files, byte-identical across thread counts and argument order; json and csv formats")
+    @Test("outputs: the four reports, HTML, workbook and statements, byte-identical across thread counts and argument order; json and csv formats")
     func outputs() throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
@@ -120,11 +120,14 @@ struct CommandLineTests {
         #expect(
             first.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("h2fleet: warning: ") }
                 && !first.stderr.contains("\r"), "\(first.stderr)")
-        // Exactly the four reports: nothing half-written is left under a temporary name.
+        // Exactly the reports: nothing half-written is left under a temporary name.
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: folder.path("a")).sorted()
-                == ["operators.csv", "rejections.csv", "report.json", "vehicles.csv"])
-        for name in ["report.json", "vehicles.csv", "operators.csv", "rejections.csv"] {
+                == ["operators.csv", "rejections.csv", "report.html", "report.json", "report.xlsx", "statements", "vehicles.csv"])
+        let statements = try FileManager.default.contentsOfDirectory(atPath: folder.path("a/statements")).sorted()
+        #expect(!statements.isEmpty && statements.allSatisfy { $0.hasSuffix(".html") && !$0.hasPrefix(".") }, "\(statements)")
+        let names = ["report.json", "vehicles.csv", "operators.csv", "rejections.csv", "report.html", "report.xlsx"]
+        for name in names + statements.map({ "statements/\($0)" }) {
             let a = try Data(contentsOf: URL(fileURLWithPath: folder.path("a/\(name)")))
             let b = try Data(contentsOf: URL(fileURLWithPath: folder.path("b/\(name)")))
             #expect(a == b, "\(name) differs")

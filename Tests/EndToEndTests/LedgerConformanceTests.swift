@@ -27,9 +27,10 @@ struct LedgerConformanceTests {
         let subsidy = try runH2fleet(["subsidy"] + common + ["--out", work.path("s")] + recorded, in: folder)
         let report = try runH2fleet(["report", "--ledger", ledger] + common + ["--out", work.path("r")], in: folder)
         #expect(report.status == subsidy.status, "\(folder.lastPathComponent): \(report.stderr)")
-        for name in ["report.json", "vehicles.csv", "operators.csv", "rejections.csv"] {
-            let expected = try? String(contentsOfFile: work.path("s/\(name)"), encoding: .utf8)
-            let actual = try? String(contentsOfFile: work.path("r/\(name)"), encoding: .utf8)
+        // The reports for people too: they are made from the same report.
+        for name in ["report.json", "vehicles.csv", "operators.csv", "rejections.csv", "report.html", "report.xlsx"] {
+            let expected = try? Data(contentsOf: URL(fileURLWithPath: work.path("s/\(name)")))
+            let actual = try? Data(contentsOf: URL(fileURLWithPath: work.path("r/\(name)")))
             #expect(expected != nil && actual == expected, "\(folder.lastPathComponent): \(name)")
         }
     }

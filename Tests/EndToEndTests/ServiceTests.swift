@@ -461,23 +461,9 @@ struct ServiceTests {
         #expect(try server.json(withdrawn.body)["withdrawn"] as? Bool == true)
     }
 
-    /// Runs a check script of `tools/` (from the package root) on the `h2fleet` under test, with
-    /// `environment` added; its status and its output.
+    /// Runs a check script of `tools/` on the `h2fleet` under test.
     static func runCheck(_ command: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        process.currentDirectoryURL = TestPaths.packageRoot
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            environment.merging(["H2FLEET_BIN": TestPaths.binary.path]) { mine, _ in mine }
-        ) { _, mine in mine }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try runCheckScript(command, environment: environment)
     }
 
     /// A TCP connection to 127.0.0.1:`port`.

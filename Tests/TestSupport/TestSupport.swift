@@ -78,12 +78,19 @@ public struct ProcessResult: Sendable {
     public var stderr: String
 }
 
-/// Runs `executable` with `arguments` in `directory` and waits for it.
-public func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil) throws -> ProcessResult {
+/// Runs `executable` with `arguments` in `directory` and waits for it. The environment is the
+/// test's, in the C.UTF-8 locale (so messages are in English) unless `environment` sets the
+/// locale variables; `environment` is added last.
+public func runProcess(
+    _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+) throws -> ProcessResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
+    var variables = ProcessInfo.processInfo.environment.filter { !["LC_ALL", "LC_MESSAGES", "LANG"].contains($0.key) }
+    variables["LANG"] = "C.UTF-8"
+    process.environment = variables.merging(environment) { _, given in given }
     let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("h2fleet-out-\(UUID().uuidString)")
     let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("h2fleet-err-\(UUID().uuidString)")
     _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
@@ -102,9 +109,30 @@ public func runProcess(_ executable: URL, _ arguments: [String], in directory: U
         stderr: String(decoding: (try? Data(contentsOf: errFile)) ?? Data(), as: UTF8.self))
 }
 
-/// Runs the built `h2fleet` with `arguments` in `directory`.
-public func runH2fleet(_ arguments: [String], in directory: URL? = nil) throws -> ProcessResult {
-    try runProcess(TestPaths.binary, arguments, in: directory)
+/// Runs the built `h2fleet` with `arguments` in `directory`, with `environment` added.
+public func runH2fleet(
+    _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+) throws -> ProcessResult {
+    try runProcess(TestPaths.binary, arguments, in: directory, environment: environment)
+}
+
+/// Runs a check script of `tools/` (from the package root) on the `h2fleet` under test
+/// (`H2FLEET_BIN`), with `environment` added; its status and its output, both streams together.
+public func runCheckScript(_ command: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = command
+    process.currentDirectoryURL = TestPaths.packageRoot
+    process.environment = ProcessInfo.processInfo.environment.merging(
+        environment.merging(["H2FLEET_BIN": TestPaths.binary.path]) { mine, _ in mine }
+    ) { _, mine in mine }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
 }
 
 /// Compresses `bytes` with the `zstd` command-line tool (as operators' archives are written).
