@@ -121,7 +121,9 @@ def main():
         heading = driver.find_element(By.CSS_SELECTOR, "#summary h2").text
         check(heading == ("概览" if lang == "zh" else "Summary"), f"report.html: summary heading {heading!r}")
         if shots:
+            driver.set_window_size(1280, 1500)
             driver.save_screenshot(os.path.join(shots, f"report-{lang}.png"))
+            driver.set_window_size(1280, 900)
 
         # Vehicles.
         for vehicle in report["vehicles"]:

@@ -84,6 +84,7 @@ enum HTMLPages {
         th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
         th{background:var(--bg);position:sticky;top:0}
         td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+        td.id{white-space:nowrap}
         td.hash{font-family:ui-monospace,monospace;font-size:.8em;word-break:break-all}
         td.sample{font-family:ui-monospace,monospace;font-size:.8em;word-break:break-all}
         .yes{color:var(--ok);font-weight:600}.no{color:var(--short);font-weight:600}
@@ -146,7 +147,7 @@ enum HTMLPages {
             <p class="operator-step">{{#operatorStep}}{{line}}<br>{{/operatorStep}}</p>
             <div class="scroll"><table class="statement-vehicles">
             <tr><th>{{t.vin}}</th><th>{{t.plate}}</th><th>{{t.class}}</th><th class="n">{{t.hydrogenKm}}</th><th class="n">{{t.subsidyYuan}}</th><th>{{t.arithmetic}}</th></tr>
-            {{#vehicles}}<tr data-vin="{{vin}}"><td>{{vin}}</td><td>{{plate}}</td><td>{{className}}</td><td class="n" data-field="hydrogen_km">{{hydrogen}}</td><td class="n" data-field="subsidy_yuan">{{subsidy}}</td>
+            {{#vehicles}}<tr data-vin="{{vin}}"><td class="id">{{vin}}</td><td class="id">{{plate}}</td><td>{{className}}</td><td class="n" data-field="hydrogen_km">{{hydrogen}}</td><td class="n" data-field="subsidy_yuan">{{subsidy}}</td>
             <td><ol class="steps" start="2">{{#steps}}<li>{{line}}</li>{{/steps}}</ol></td></tr>
             {{/vehicles}}
             <tr><th colspan="3">{{t.total}}</th><th class="n">{{hydrogen}}</th><th class="n">{{subsidy}}</th><th></th></tr>
@@ -185,7 +186,7 @@ enum HTMLPages {
             <figure><svg viewBox="0 0 {{averageChart.width}} {{averageChart.height}}" width="{{averageChart.width}}" role="img" aria-label="{{t.averageCaption}}" id="average-chart">
             {{#averageChart.bars}}<text x="0" y="{{textY}}">{{label}}</text><rect class="bar-{{cls}}" x="{{averageChart.labelWidth}}" y="{{y}}" width="{{width}}" height="18"><title>{{label}}: {{value}} km</title></rect><text x="{{valueX}}" y="{{textY}}">{{value}}</text>
             {{/averageChart.bars}}<line class="threshold" x1="{{averageChart.thresholdX}}" x2="{{averageChart.thresholdX}}" y1="0" y2="{{averageChart.height}}"/>
-            <text x="{{averageChart.thresholdX}}" y="{{averageChart.thresholdLabelY}}" text-anchor="middle">{{averageChart.thresholdLabel}}</text></svg>
+            <text x="{{averageChart.thresholdLabelX}}" y="{{averageChart.thresholdLabelY}}">{{averageChart.thresholdLabel}}</text></svg>
             <figcaption class="note">{{t.averageCaption}}</figcaption></figure>
             <div class="scroll"><table id="operators-table">
             <tr><th>{{t.operator}}</th><th>{{t.operatorName}}</th><th class="n">{{t.vehicles}}</th><th class="n">{{t.hydrogenKm}}</th><th class="n">{{t.averageKm}}</th><th class="n">{{t.thresholdKm}}</th><th>{{t.eligible}}</th><th class="n">{{t.subsidyYuan}}</th></tr>
@@ -202,7 +203,7 @@ enum HTMLPages {
 
             <section id="vehicles"><h2>{{t.vehicles}}</h2><div class="scroll"><table id="vehicles-table">
             <tr><th>{{t.vin}}</th><th>{{t.plate}}</th><th>{{t.operator}}</th><th>{{t.class}}</th><th>{{t.status}}</th><th class="n">{{t.days}}</th><th class="n">{{t.hydrogenKm}}</th><th class="n">{{t.batteryKm}}</th><th class="n">{{t.gapKm}}</th><th class="n">{{t.overspeedKm}}</th><th class="n">{{t.suspectKm}}</th><th class="n">{{t.uncappedYuan}}</th><th class="n">{{t.subsidyYuan}}</th><th class="n">{{t.capYuan}}</th><th>{{t.paidOfCap}}</th></tr>
-            {{#vehicles}}<tr data-vin="{{vin}}"><td>{{vin}}</td><td>{{plate}}</td><td>{{operator}}</td><td>{{className}}</td><td data-field="status" data-status="{{status}}">{{statusText}}</td>
+            {{#vehicles}}<tr data-vin="{{vin}}"><td class="id">{{vin}}</td><td class="id">{{plate}}</td><td>{{operator}}</td><td>{{className}}</td><td data-field="status" data-status="{{status}}">{{statusText}}</td>
             <td class="n" data-field="days_with_data">{{days}}</td><td class="n" data-field="hydrogen_km">{{hydrogen}}</td><td class="n" data-field="battery_km">{{battery}}</td><td class="n" data-field="gap_km">{{gap}}</td><td class="n" data-field="overspeed_km">{{overspeed}}</td><td class="n" data-field="suspect_km">{{suspect}}</td>
             <td class="n" data-field="uncapped_yuan">{{uncapped}}</td><td class="n" data-field="subsidy_yuan">{{subsidy}}</td><td class="n">{{cap}}</td>
             <td>{{#hasCap}}<svg viewBox="0 0 100 10" width="100" height="10"><rect class="bar-cap" width="100" height="10"/><rect class="bar-ok" width="{{paidWidth}}" height="10"/></svg>{{/hasCap}}</td></tr>

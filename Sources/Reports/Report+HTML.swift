@@ -150,6 +150,7 @@ extension Report {
         return [
             "width": labelWidth + barSpace + 90, "height": max(1, outcome.operators.count) * rowHeight + 22,
             "labelWidth": labelWidth, "bars": bars, "thresholdX": labelWidth + scale(minimum * 10),
+            "thresholdLabelX": labelWidth + scale(minimum * 10) + 4,
             "thresholdLabelY": max(1, outcome.operators.count) * rowHeight + 16,
             "thresholdLabel": language.pick("threshold \(minimum) km", "达标线 \(minimum) 公里"),
         ]
