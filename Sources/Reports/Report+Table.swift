@@ -31,24 +31,25 @@ extension Report {
         out += "\n"
         var rows: [[String]] = [
             language == .zh
-                ? ["运营单位", "车辆", "氢能公里", "平均公里", "达标", "补贴（元）"]
-                : ["operator", "vehicles", "hydrogen km", "average km", "eligible", "subsidy yuan"]
+                ? ["运营单位", "车辆", "氢能公里", "平均公里", "达标", "补贴（元）", "名称"]
+                : ["operator", "vehicles", "hydrogen km", "average km", "eligible", "subsidy yuan", "name"]
         ]
         for entry in outcome.operators {
             rows.append([
                 TerminalText.escaped(entry.id), String(entry.vehicles), Units.km(entry.hydrogen),
                 Units.km(entry.averageTenths), language.yesNo(entry.eligible), Units.yuan(entry.subsidyFen),
+                TerminalText.escaped(entry.name ?? ""),
             ])
         }
         let unregistered = outcome.vehicles.filter { $0.registration == nil }
         if !unregistered.isEmpty {
             let hydrogen = unregistered.reduce(Int64(0)) { $0 + $1.figures.hydrogen }
-            rows.append([say("(unregistered)", "（未登记）"), String(unregistered.count), Units.km(hydrogen), "", "", Units.yuan(0)])
+            rows.append([say("(unregistered)", "（未登记）"), String(unregistered.count), Units.km(hydrogen), "", "", Units.yuan(0), ""])
         }
         rows.append([
-            say("TOTAL", "合计"), String(totals.vehicles), Units.km(totals.hydrogen), "", "", Units.yuan(totals.subsidyFen),
+            say("TOTAL", "合计"), String(totals.vehicles), Units.km(totals.hydrogen), "", "", Units.yuan(totals.subsidyFen), "",
         ])
-        out += TextTable.render(rows, ruleBeforeLast: true)
+        out += TextTable.render(rows, textColumns: [0, 6], ruleBeforeLast: true)
         let statuses = Dictionary(grouping: outcome.vehicles, by: \.status).mapValues(\.count)
         out +=
             "\n" + say("Vehicles: ", "车辆：")

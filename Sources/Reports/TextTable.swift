@@ -1,8 +1,10 @@
-/// Plain-text tables for people: the first column left-aligned, the others right-aligned.
+/// Plain-text tables for people: text columns left-aligned, the others (numbers) right-aligned.
 enum TextTable {
-    /// `rows` as aligned lines, each starting with `indent`; with `ruleBeforeLast`, a line of
-    /// dashes sets the last row (a total) apart.
-    static func render(_ rows: [[String]], indent: String = "", ruleBeforeLast: Bool = false) -> String {
+    /// `rows` as aligned lines, each starting with `indent`; `textColumns` are left-aligned;
+    /// with `ruleBeforeLast`, a line of dashes sets the last row (a total) apart.
+    static func render(
+        _ rows: [[String]], indent: String = "", textColumns: Set<Int> = [0], ruleBeforeLast: Bool = false
+    ) -> String {
         guard let first = rows.first else { return "" }
         let widths = first.indices.map { column in rows.map { width($0[column]) }.max() ?? 0 }
         var out = ""
@@ -12,9 +14,10 @@ enum TextTable {
             }
             let cells = row.enumerated().map { column, text in
                 let padding = String(repeating: " ", count: widths[column] - width(text))
-                return column == 0 ? text + padding : padding + text
+                return textColumns.contains(column) ? text + padding : padding + text
             }
-            out += indent + cells.joined(separator: "  ") + "\n"
+            let line = indent + cells.joined(separator: "  ")
+            out += String(line[..<(line.lastIndex { $0 != " " }.map(line.index(after:)) ?? line.startIndex)]) + "\n"
         }
         return out
     }
