@@ -6,12 +6,12 @@
 # chromium-driver, fonts-wqy-microhei and selenium (PyPI) for the pages' browser test, python3-venv
 # (tools/api-check.sh installs schemathesis into a venv), libxlsxwriter-dev (the CXlsxWriter system
 # library: report.xlsx), libreoffice-calc-nogui and openpyxl (PyPI) to read the workbook back in
-# the tests.
+# the tests, valgrind (tools/instructions-gate.sh counts instructions per row in CI).
 # Does nothing when they are already there.
 set -euo pipefail
 missing=()
 for package in libzstd-dev zlib1g-dev libssl-dev libsqlite3-dev zstd pkg-config time curl \
-    python3-pip python3-venv chromium chromium-driver fonts-wqy-microhei libxlsxwriter-dev libreoffice-calc-nogui; do
+    python3-pip python3-venv chromium chromium-driver fonts-wqy-microhei libxlsxwriter-dev libreoffice-calc-nogui valgrind; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
