@@ -4,6 +4,14 @@
 #
 # Usage: tools/bench.sh [--days N] [--shuffle none|local|full] [--format csv|gbt32960]
 #                       [--revision 2016|2025] [--dir DIR] [--rounds N] [--no-duckdb]
+#        tools/bench.sh --shapes [--days N] [--rounds N]
+# --shapes: one thread of h2fleet against single-threaded `zstd -dcq` of the same files, on
+# every data shape fleetgen makes (vehicles per file 1 to 1,000, interleaved or in blocks;
+# odometers of 1-7 integer digits, currents with 0-2 decimals; each timestamp form; VIN
+# alphabets; captures of both revisions and as hex): a table of ratios and the worst one
+# (the speed issue's target: at most 1.5). Each corpus is N days (default 10) of 200 vehicles
+# (1,000 for the 1,000-a-file shapes: N/3 days), made once under
+# $TMPDIR/h2fleet-bench/shape-NAME-dN.
 # Makes the corpus with fleetgen when it is missing: 200 vehicles (5 operators, 40 per class),
 # N days (default 30), reports every 10 s for 9 h a day, RFC 3339 times, one .csv.zst per
 # operator per day. Prints wall time, peak RSS, frames/s, MB/s and the ratios the speed issue
@@ -17,8 +25,10 @@ duckdb=yes
 rounds=5
 format=csv
 revision=2016
+shapes=no
 while [ $# -gt 0 ]; do
     case "$1" in
+        --shapes) shapes=yes; shift ;;
         --days) days="$2"; shift 2 ;;
         --shuffle) shuffle="$2"; shift 2 ;;
         --dir) dir="$2"; shift 2 ;;
@@ -37,6 +47,72 @@ command -v /usr/bin/time >/dev/null || { echo "bench: install the 'time' package
 swift build -c release --product h2fleet >/dev/null
 swift build -c release --product fleetgen >/dev/null
 bin=.build/release
+
+if [ "$shapes" = yes ]; then
+    # --days: 10 unless given (a third of it for the 1,000-vehicle shapes).
+    [ "$days" = 30 ] && days=10
+    big_days=$(( days / 3 > 0 ? days / 3 : 1 ))
+    base=(--seed 42 --operators 5 --vehicles-per-class 40 --days "$days" --interval 10 --hours 9 --shuffle local
+        --zstd-level 3 --timestamps rfc3339)
+    shape_list=(
+        "usual|"
+        "1-a-file|--vehicles-per-file 1"
+        "200-interleaved|--vehicles-per-file 200"
+        "200-blocks|--vehicles-per-file 200 --order blocks"
+        "1000-interleaved|--vehicles-per-class 200 --days $big_days --vehicles-per-file 1000"
+        "1000-blocks|--vehicles-per-class 200 --days $big_days --vehicles-per-file 1000 --order blocks"
+        "odometer-1-7-digits|--odometer-digits 1-7"
+        "current-0-2-decimals|--current-decimals 0-2"
+        "widths-200-interleaved|--vehicles-per-file 200 --odometer-digits 1-7 --current-decimals 0-2"
+        "ts-epoch|--timestamps epoch"
+        "ts-epoch-ms|--timestamps epoch-ms"
+        "ts-local|--timestamps local"
+        "ts-spreadsheet|--timestamps spreadsheet"
+        "vin-digits|--vin-alphabet digits"
+        "vin-letters|--vin-alphabet letters"
+        "gbt32960-2016|--format gbt32960 --revision 2016"
+        "gbt32960-2025|--format gbt32960 --revision 2025"
+        "gbt32960-hex|--format gbt32960 --hex"
+    )
+    [ "$rounds" = 5 ] && rounds=3
+    lines=()
+    for entry in "${shape_list[@]}"; do
+        name="${entry%%|*}"
+        read -r -a extra <<< "${entry#*|}"
+        shape_dir="${TMPDIR:-/tmp}/h2fleet-bench/shape-$name-d$days"
+        if [ ! -f "$shape_dir/registry.csv" ]; then
+            "$bin/fleetgen" --out "$shape_dir" "${base[@]}" "${extra[@]}" >/dev/null
+        fi
+        mapfile -t files < <(find "$shape_dir/telemetry" -name '*.zst' | sort)
+        cat "${files[@]}" > /dev/null
+        for _ in $(seq "$rounds"); do
+            /usr/bin/time -o "$shape_dir.time" -f "%e" zstd -dcq "${files[@]}" > /dev/null
+            zstd_s=$(tail -1 "$shape_dir.time")
+            /usr/bin/time -o "$shape_dir.time" -f "%e" "$bin/h2fleet" subsidy --threads 1 \
+                --registry "$shape_dir/registry.csv" --year 2025 --format json "$shape_dir/telemetry" > /dev/null 2>&1 || true
+            lines+=("$name ${#files[@]} $zstd_s $(tail -1 "$shape_dir.time")")
+        done
+    done
+    python3 - "${lines[@]}" <<'PY'
+import statistics, sys
+runs = {}
+for line in sys.argv[1:]:
+    name, files, zstd, one = line.split()
+    runs.setdefault(name, (int(files), []))[1].append((float(zstd), float(one)))
+print(f"{'shape':<24} {'files':>6} {'zstd -dcq s':>12} {'h2fleet 1 thread s':>19} {'ratio':>6} {'median':>7}")
+worst = ("", 0)
+for name, (files, pairs) in runs.items():
+    zstd = min(z for z, _ in pairs)
+    one = min(o for _, o in pairs)
+    median = statistics.median(o / z for z, o in pairs)
+    worst = max(worst, (name, one / zstd), key=lambda w: w[1])
+    print(f"{name:<24} {files:>6} {zstd:>12.2f} {one:>19.2f} {one / zstd:>6.2f} {median:>7.2f}")
+print(f"best of {len(pairs)} rounds each (ratio of the bests; median of the rounds' ratios beside it)")
+print(f"worst shape: {worst[0]}, {worst[1]:.2f}x single-threaded zstd -dcq  (target <= 1.5)")
+PY
+    exit 0
+fi
+
 if [ ! -f "$dir/registry.csv" ]; then
     echo "bench: generating corpus in $dir" >&2
     "$bin/fleetgen" --out "$dir" --seed 42 --operators 5 --vehicles-per-class 40 --days "$days" \

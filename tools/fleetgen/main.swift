@@ -27,6 +27,11 @@ struct Options {
     var revision = 2016
     var hex = false
     var noise = false
+    var vehiclesPerFile = 0
+    var order = "interleaved"
+    var odometerDigits = 0...0
+    var currentDecimals = 1...1
+    var vinAlphabet = "mixed"
 
     static let help = """
         fleetgen — writes a synthetic fuel-cell fleet: registry.csv and telemetry/ as .csv.zst.
@@ -50,7 +55,15 @@ struct Options {
                                   per vehicle), single (one file) (default operator-day)
           --shuffle S             none, local (neighbouring lines swapped; default) or full (all
                                   lines shuffled across all files: the worst case)
-          --timestamps T          rfc3339, epoch, local or mixed (per operator; default mixed)
+          --timestamps T          rfc3339, epoch, epoch-ms, local, spreadsheet (2025/3/6 6:16:30)
+                                  or mixed (rfc3339, epoch and local by operator; default mixed)
+          --vehicles-per-file N   files of N vehicles each per day (1 to all), instead of --layout
+          --order O               interleaved (rows in time order, vehicles mixed; default) or
+                                  blocks (each vehicle's rows together)
+          --odometer-digits A-B   odometers with A to B integer digits, by vehicle (1-7; default:
+                                  4 to 6 as they come)
+          --current-decimals A-B  currents written with A to B decimals, by vehicle (0-2; default 1)
+          --vin-alphabet V        mixed (default), digits or letters: the 8 random VIN characters
           --zstd-level N          zstd level, 0 for plain files (default 3)
           --format F              csv (default) or gbt32960: GB/T 32960.3 frame captures (SPEC 9)
           --revision R            captures: 2016 (## frames, default) or 2025 ($$ frames)
@@ -84,6 +97,14 @@ func parseOptions() -> Options {
         guard let parsed = T(text) else { fail("\(name): '\(text)' is not a number") }
         return parsed
     }
+    func range(_ name: String, _ allowed: ClosedRange<Int>) -> ClosedRange<Int> {
+        let text = value(name)
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard (1...2).contains(parts.count), let low = parts.first, let high = parts.last, low <= high,
+            allowed.contains(low), allowed.contains(high)
+        else { fail("\(name): '\(text)' is not A-B within \(allowed.lowerBound)-\(allowed.upperBound)") }
+        return low...high
+    }
     while let argument = arguments.popFirst() {
         switch argument {
         case "--help", "-h": print(Options.help); exit(0)
@@ -109,6 +130,11 @@ func parseOptions() -> Options {
         case "--revision": options.revision = number(argument)
         case "--hex": options.hex = true
         case "--noise": options.noise = true
+        case "--vehicles-per-file": options.vehiclesPerFile = number(argument)
+        case "--order": options.order = value(argument)
+        case "--odometer-digits": options.odometerDigits = range(argument, 1...7)
+        case "--current-decimals": options.currentDecimals = range(argument, 0...2)
+        case "--vin-alphabet": options.vinAlphabet = value(argument)
         default: fail("unknown option \(argument) (see --help)")
         }
     }
@@ -118,9 +144,12 @@ func parseOptions() -> Options {
     guard ["none", "local", "full"].contains(options.shuffle) else { fail("--shuffle: none, local or full") }
     guard ["csv", "gbt32960"].contains(options.format) else { fail("--format: csv or gbt32960") }
     guard [2016, 2025].contains(options.revision) else { fail("--revision: 2016 or 2025") }
-    guard ["rfc3339", "epoch", "local", "mixed"].contains(options.timestamps) else {
-        fail("--timestamps: rfc3339, epoch, local or mixed")
+    guard ["rfc3339", "epoch", "epoch-ms", "local", "spreadsheet", "mixed"].contains(options.timestamps) else {
+        fail("--timestamps: rfc3339, epoch, epoch-ms, local, spreadsheet or mixed")
     }
+    guard ["interleaved", "blocks"].contains(options.order) else { fail("--order: interleaved or blocks") }
+    guard ["mixed", "digits", "letters"].contains(options.vinAlphabet) else { fail("--vin-alphabet: mixed, digits or letters") }
+    guard options.vehiclesPerFile >= 0 else { fail("--vehicles-per-file must be at least 1") }
     guard options.operators >= 1, options.vehiclesPerClass >= 1, options.days >= 1, options.interval >= 1 else {
         fail("--operators, --vehicles-per-class, --days and --interval must be at least 1")
     }
@@ -135,7 +164,10 @@ func fail(_ message: String) -> Never {
 let classes = [
     ("heavy_truck", 450.0), ("light_truck", 300.0), ("cold_chain", 320.0), ("bus", 220.0), ("sanitation", 90.0),
 ]
-let vinAlphabet = Array("0123456789ABCDEFGHJKLMNPRSTUVWXYZ".utf8)
+let vinAlphabets = [
+    "mixed": Array("0123456789ABCDEFGHJKLMNPRSTUVWXYZ".utf8), "digits": Array("0123456789".utf8),
+    "letters": Array("ABCDEFGHJKLMNPRSTUVWXYZ".utf8),
+]
 
 struct Vehicle {
     var vin: String
@@ -144,6 +176,7 @@ struct Vehicle {
     var kmPerDay: Double
     var odometer: Int  // tenths
     var startHour: Int
+    var currentDecimals = 1
 }
 
 /// Appends `value` as decimal digits.
@@ -163,9 +196,20 @@ func civil(_ days: Int) -> (Int, Int, Int) {
 
 func appendTimestamp(_ ts: Int, form: String, to out: inout [UInt8]) {
     if form == "epoch" { appendInt(ts, to: &out); return }
+    if form == "epoch-ms" { appendInt(ts * 1000 + ts % 7 * 125, to: &out); return }
     let local = ts + 8 * 3600
     let (y, m, d) = civil(local / 86400)
     let s = local % 86400
+    if form == "spreadsheet" {
+        // As Excel and WPS save a date and time: 2025/3/6 6:16:30 (no leading zeros, no offset).
+        appendInt(y, to: &out); out.append(47)
+        appendInt(m, to: &out); out.append(47)
+        appendInt(d, to: &out); out.append(32)
+        appendInt(s / 3600, to: &out); out.append(58)
+        appendInt(s / 60 % 60, to: &out, width: 2); out.append(58)
+        appendInt(s % 60, to: &out, width: 2)
+        return
+    }
     appendInt(y, to: &out, width: 4); out.append(45)
     appendInt(m, to: &out, width: 2); out.append(45)
     appendInt(d, to: &out, width: 2); out.append(form == "local" ? 32 : 84)
@@ -187,7 +231,8 @@ var vehicles: [Vehicle] = []
 for (classIndex, (classId, km)) in classes.enumerated() {
     for index in 0..<options.vehiclesPerClass {
         var vin = Array("LZY".utf8)
-        for _ in 0..<8 { vin.append(vinAlphabet[random.below(vinAlphabet.count)]) }
+        let alphabet = vinAlphabets[options.vinAlphabet]!
+        for _ in 0..<8 { vin.append(alphabet[random.below(alphabet.count)]) }
         let serial = String(classIndex * 100_000 + index)
         vin += Array((String(repeating: "0", count: 6 - serial.count) + serial).utf8)
         vehicles.append(
@@ -195,6 +240,17 @@ for (classIndex, (classId, km)) in classes.enumerated() {
                 vin: String(decoding: vin, as: UTF8.self), operatorIndex: (classIndex + index) % options.operators,
                 classId: classId, kmPerDay: km * (0.8 + 0.4 * random.unit()),
                 odometer: 100_000 + random.below(5_000_000), startHour: 5 + random.below(4)))
+        let digits = options.odometerDigits
+        if digits.lowerBound > 0 {
+            // An odometer of D integer digits: 10^(D-1) to 10^D - 1 km, kept below 10^D by
+            // starting low enough for the days driven.
+            let width = digits.lowerBound + random.below(digits.count)
+            let low = width == 1 ? 0 : Int(pow(10.0, Double(width - 1)))
+            let room = Int(pow(10.0, Double(width))) - low - Int(km * 1.3) * options.days - 1
+            vehicles[vehicles.count - 1].odometer = (low + (room > 0 ? random.below(room) : 0)) * 10
+        }
+        let decimals = options.currentDecimals
+        vehicles[vehicles.count - 1].currentDecimals = decimals.lowerBound + random.below(decimals.count)
     }
 }
 
@@ -298,7 +354,12 @@ let forms = ["rfc3339", "epoch", "local"]
             row += Array(vehicle.vin.utf8); row.append(44)
             appendTimestamp(ts, form: tsForm, to: &row); row.append(44)
             appendInt(shown / 10, to: &row); row.append(46); appendInt(shown % 10, to: &row); row.append(44)
-            appendInt(current / 10, to: &row); row.append(46); appendInt(current % 10, to: &row); row.append(10)
+            switch vehicle.currentDecimals {
+            case 0: appendInt(current / 10, to: &row)
+            case 1: appendInt(current / 10, to: &row); row.append(46); appendInt(current % 10, to: &row)
+            default: appendInt(current / 10, to: &row); row.append(46); appendInt(current % 10 * 10 + ts % 10, to: &row, width: 2)
+            }
+            row.append(10)
             rows.append((ts, row))
             if random.unit() < options.duplicateRate { rows.append((ts, row)) }
             if random.unit() < options.conflictRate {
@@ -328,6 +389,7 @@ for day in 0..<options.days {
         let rows = dayRows(&vehicles[index], day: day)
         let base: String
         switch options.layout {
+        case _ where options.vehiclesPerFile > 0: base = "g\(index / options.vehiclesPerFile)/\(date)"
         case "vehicle": base = vehicles[index].vin
         case "single": base = "all"
         default: base = "op\(vehicles[index].operatorIndex + 1)/\(date)"
@@ -350,9 +412,10 @@ if options.shuffle == "full" {
     }
 } else {
     for name in names {
-        // Time order as a platform writes it, vehicles interleaved.
+        // Time order as a platform writes it, vehicles interleaved; or, in blocks, each
+        // vehicle's rows together as they were made.
         var rows = files[name]!
-        rows.sort { $0.0 < $1.0 }
+        if options.order == "interleaved" { rows.sort { $0.0 < $1.0 } }
         if options.shuffle == "local" {
             var index = 0
             while index + 5 < rows.count {
