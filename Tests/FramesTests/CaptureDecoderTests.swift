@@ -274,6 +274,22 @@ struct CaptureDecoderTests {
         decoder.finish(into: &sink)
         #expect(decoder.failure == nil)
         #expect(sink.all.map(\.odometer) == [321])
+        // The text cut anywhere (in the BOM, inside a comment, between a byte's two digits), and
+        // fed a byte at a time, decodes the same: two digits are read together only within a piece.
+        let text = Array((spaced + hexDigits.lowercased() + "\n# end\n" + hexDigits).utf8)
+        for cut in 0...text.count {
+            var pieces = HexCaptureDecoder()
+            var cutSink = Frames()
+            text[..<cut].withUnsafeBytes { pieces.consume($0, into: &cutSink) }
+            text[cut...].withUnsafeBytes { pieces.consume($0, into: &cutSink) }
+            pieces.finish(into: &cutSink)
+            #expect(pieces.failure == nil && cutSink.all.map(\.odometer) == [321, 321, 321], "cut at \(cut)")
+        }
+        var bytewise = HexCaptureDecoder()
+        var bytewiseSink = Frames()
+        for byte in text { [byte].withUnsafeBytes { bytewise.consume($0, into: &bytewiseSink) } }
+        bytewise.finish(into: &bytewiseSink)
+        #expect(bytewise.failure == nil && bytewiseSink.all.map(\.odometer) == [321, 321, 321])
         for bad in [hexDigits + "0", hexDigits + " zz", "23 # not at line start"] {
             var failing = HexCaptureDecoder()
             var ignored = Frames()
