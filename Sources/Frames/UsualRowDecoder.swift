@@ -19,9 +19,12 @@ struct UsualRowDecoder {
     /// The six bytes of the last `±HH:MM` zone seen, and its offset in seconds.
     private var zoneKey: UInt64 = 0
     private var zoneOffset: Int64 = 0
+    /// The spreadsheet form's parser, which remembers the last date.
+    private var spreadsheet: TimestampParser
 
     init(localOffset: Int) {
         self.localOffset = Int64(localOffset)
+        spreadsheet = TimestampParser(localOffset: localOffset)
         maxInstant = FieldParsers.maxEpoch - Int64(localOffset)
     }
 
@@ -92,11 +95,13 @@ struct UsualRowDecoder {
         return (value, end)
     }
 
-    /// The time field at `time` (epoch seconds or milliseconds, or an RFC 3339 date-time with or
-    /// without a zone), and the comma after it. The spreadsheet form is left to the general path.
+    /// The time field at `time` (epoch seconds or milliseconds, an RFC 3339 date-time with or
+    /// without a zone, or the spreadsheet form), and the comma after it.
     @inline(__always)
     private mutating func timestamp(_ time: UnsafeRawPointer, end: UnsafeRawPointer) -> (Int64, UnsafeRawPointer)? {
-        if time.load(fromByteOffset: 4, as: UInt8.self) != UInt8(ascii: "-") { return epoch(time) }
+        let fifth = time.load(fromByteOffset: 4, as: UInt8.self)
+        if fifth == UInt8(ascii: "/") { return spreadsheetTime(time) }
+        if fifth != UInt8(ascii: "-") { return epoch(time) }
         let key = (time.loadUnaligned(as: UInt64.self), time.loadUnaligned(fromByteOffset: 5, as: UInt64.self))
         let start: Int64
         if let known = hourStart, key == hourKey {
@@ -149,6 +154,21 @@ struct UsualRowDecoder {
         let ts = start + Int64(minute * 60 + second) - offset
         guard zone.load(as: UInt8.self) == UInt8(ascii: ","), ts >= 0, ts <= maxInstant else { return nil }
         return (ts, zone)
+    }
+
+    /// The spreadsheet form `YYYY/M/D H:MM[:SS]` (at most 19 bytes) up to the comma, read by the
+    /// same `TimestampParser` as the general path.
+    @inline(__always)
+    private mutating func spreadsheetTime(_ time: UnsafeRawPointer) -> (Int64, UnsafeRawPointer)? {
+        var comma = time + 13  // the shortest form, `YYYY/M/D H:MM`
+        while comma.load(as: UInt8.self) != UInt8(ascii: ",") {
+            comma += 1
+            if time.distance(to: comma) > 19 { return nil }
+        }
+        guard let ts = spreadsheet.parse(UnsafeRawBufferPointer(start: time, count: time.distance(to: comma))) else {
+            return nil
+        }
+        return (ts, comma)
     }
 
     /// Epoch seconds (1 to 12 digits) or milliseconds (13 digits, floored to seconds) up to the
