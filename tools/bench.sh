@@ -88,8 +88,15 @@ if [ "$shapes" = yes ]; then
         for _ in $(seq "$rounds"); do
             /usr/bin/time -o "$shape_dir.time" -f "%e" zstd -dcq "${files[@]}" > /dev/null
             zstd_s=$(tail -1 "$shape_dir.time")
+            status=0
             /usr/bin/time -o "$shape_dir.time" -f "%e" "$bin/h2fleet" subsidy --threads 1 \
-                --registry "$shape_dir/registry.csv" --year 2025 --format json "$shape_dir/telemetry" > /dev/null 2>&1 || true
+                --registry "$shape_dir/registry.csv" --year 2025 --format json "$shape_dir/telemetry" > /dev/null 2>&1 ||
+                status=$?
+            # 3: an input failed (reports written); anything else is not a measurement.
+            if [ "$status" != 0 ] && [ "$status" != 3 ]; then
+                echo "bench: h2fleet failed with status $status on $shape_dir" >&2
+                exit 1
+            fi
             lines+=("$name ${#files[@]} $zstd_s $(tail -1 "$shape_dir.time")")
         done
     done

@@ -65,6 +65,10 @@ count() {
 }
 small=$(count small)
 large=$(count large)
+if [ "$small" -le 0 ] || [ "$large" -le "$small" ]; then
+    echo "instructions-gate: could not read the counts (20,000 rows: $small, 220,000 rows: $large)" >&2
+    exit 2
+fi
 per_row=$(( (large - small) / 200000 ))
 echo "instructions-gate: $per_row instructions a row (20,000 rows: $small, 220,000 rows: $large, libcrypto left out)"
 
@@ -78,6 +82,10 @@ limit=$(( recorded * (100 + tolerance_percent) / 100 ))
 floor=$(( recorded * (100 - tolerance_percent) / 100 ))
 if [ "$per_row" -gt "$limit" ]; then
     echo "instructions-gate: FAILED: $per_row instructions a row, recorded $recorded (limit $limit, +$tolerance_percent%)" >&2
+    exit 1
+fi
+if [ "$per_row" -lt $(( recorded / 2 )) ]; then
+    echo "instructions-gate: FAILED: $per_row instructions a row is under half the recorded $recorded: a measuring fault?" >&2
     exit 1
 fi
 if [ "$per_row" -lt "$floor" ]; then

@@ -7,7 +7,7 @@ OUT_DIR is a folder `h2fleet subsidy --out` (or `h2fleet report --out`) wrote wi
 (zh or en). Opens OUT_DIR/report.html and every OUT_DIR/statements/OPERATOR.html from disk and
 checks that:
   - the page is in LANG (<html lang>, the summary's heading) and fetches nothing: no script, no
-    element with src or href, no resource loaded, no URL in any attribute;
+    element with src or href, no resource loaded, no URL in any attribute, no event handler;
   - every number a person reads equals report.json: each vehicle's row (distances, amounts,
     days, status), each operator's row, the summary cards, the monthly table (each month the sum
     of the operator's vehicles' hydrogen_km_by_month, the total its hydrogen_km), the input files'
@@ -100,6 +100,10 @@ def fetches_nothing(driver, where):
         "return Array.from(document.querySelectorAll('*')).flatMap(e => Array.from(e.attributes))"
         ".map(a => a.value).filter(v => v.includes('://') || v.startsWith('//'))")
     check(not urls, f"{where}: a URL in an attribute: {urls[:3]}")
+    handlers = driver.execute_script(
+        "return Array.from(document.querySelectorAll('*')).flatMap(e => Array.from(e.attributes))"
+        ".map(a => a.name).filter(n => n.startsWith('on'))")
+    check(not handlers, f"{where}: event handler attributes: {handlers[:3]}")
 
 
 def main():

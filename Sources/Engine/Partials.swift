@@ -36,9 +36,12 @@ public struct SourcePartial: Sendable {
     public static let encodingVersion: UInt8 = 3
 
     /// The partial as bytes: a version byte, then every field.
-    public func encoded() -> [UInt8] {
+    public func encoded() -> [UInt8] { encoded(version: SourcePartial.encodingVersion) }
+
+    /// The partial in encoding `version` (3, or 2 without the months: for tests of old ledgers).
+    func encoded(version: UInt8) -> [UInt8] {
         var writer = ByteWriter()
-        writer.write(SourcePartial.encodingVersion)
+        writer.write(version)
         rules.encode(into: &writer)
         writer.write(string: format)
         writer.write(error != nil)
@@ -56,7 +59,7 @@ public struct SourcePartial: Sendable {
         writer.write(UInt32(segments.count))
         for (vin, segment) in segments {
             writer.write(string: vin.description)
-            segment.encode(into: &writer)
+            segment.encode(into: &writer, months: version >= 3)
         }
         return writer.bytes
     }
@@ -66,7 +69,8 @@ public struct SourcePartial: Sendable {
     public init(decoding bytes: [UInt8], stored: StoredFile?, rules: PartialRules?) throws(ByteReaderError) {
         var reader = ByteReader(bytes)
         let version = try reader.read(UInt8.self)
-        guard version == SourcePartial.encodingVersion else {
+        // Version 2 lacks the months, which its day-cut segments give back exactly.
+        guard version == SourcePartial.encodingVersion || version == 2 else {
             throw ByteReaderError(
                 "partial result of encoding version \(version), which this h2fleet (version \(SourcePartial.encodingVersion)) "
                     + "does not read: use the h2fleet that made the ledger, or a newer one")
@@ -96,7 +100,12 @@ public struct SourcePartial: Sendable {
         segments = []
         for _ in 0..<Int(try reader.read(UInt32.self)) {
             guard let vin = Vin(try reader.readString()) else { throw ByteReaderError("a VIN is not valid") }
-            segments.append((vin, try Segment(decoding: &reader, limits: limits)))
+            segments.append(
+                (
+                    vin,
+                    try Segment(
+                        decoding: &reader, limits: limits, monthsOfDayIn: version == 2 ? recorded.timezoneOffset : nil)
+                ))
         }
         guard reader.atEnd else { throw ByteReaderError("bytes after the partial result") }
     }

@@ -1,14 +1,15 @@
 import Mustache
 
 /// The templates of `report.html` and the operators' statements, rendered with Mustache: every
-/// `{{value}}` is HTML-escaped, so text from inputs (paths, rejected lines, names, plates) is
-/// inert. Style and charts are inline: the files open anywhere, with nothing fetched.
+/// `{{value}}` goes through `InertHTML`, so text from inputs (paths, rejected lines, names,
+/// plates) is inert. Style and charts are inline: the files open anywhere, with nothing fetched.
 enum HTMLPages {
     static let library: MustacheLibrary = {
+        MustacheContentTypes.register(InertHTML(), named: InertHTML.name)
         var library = MustacheLibrary()
         for (name, text) in templates {
             // The templates are part of the program: one that does not parse is a bug.
-            try! library.register(text, named: name)
+            try! library.register("{{% CONTENT_TYPE: \(InertHTML.name)}}" + text, named: name)
         }
         return library
     }()
@@ -180,7 +181,7 @@ enum HTMLPages {
             {{#cards}}<div class="card" id="{{id}}"><div class="label">{{label}}</div><div class="value">{{value}} <small>{{unit}}</small></div></div>{{/cards}}
             </div>
             {{#hasWarnings}}<h3>{{t.warnings}}</h3>{{/hasWarnings}}
-            <ul class="warnings">{{#warnings}}<li><code>{{code}}</code> {{#path}}<b>{{path}}</b>: {{/path}}{{message}}</li>{{/warnings}}</ul></section>
+            <ul class="warnings">{{#warnings}}<li><code>{{code}}</code> {{#hasPath}}<b>{{path}}</b>: {{/hasPath}}{{message}}</li>{{/warnings}}</ul></section>
 
             <section id="operators"><h2>{{t.operators}}</h2>
             <figure><svg viewBox="0 0 {{averageChart.width}} {{averageChart.height}}" width="{{averageChart.width}}" role="img" aria-label="{{t.averageCaption}}" id="average-chart">
@@ -241,4 +242,28 @@ enum HTMLPages {
             """
         ),
     ]
+}
+
+/// How every `{{value}}` of the pages is written (SPEC 7.2: text from inputs never carries control
+/// characters into any output): control characters as `\xNN` and a backslash as `\\`, as
+/// `TerminalText` writes them, then `& < > " '` as references, one Unicode scalar at a time (the
+/// library's own HTML escaping looks at whole characters, and a quote followed by a combining
+/// mark is one character that is not a quote).
+struct InertHTML: MustacheContentType {
+    static let name = "INERT_HTML"
+
+    func escapeText(_ text: String) -> String {
+        var out = ""
+        for scalar in TerminalText.escaped(text).unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
 }

@@ -79,7 +79,12 @@ extension Report {
             ["label": say("Frames", "有效帧"), "value": String(frames), "unit": "", "id": "frames"],
             ["label": say("Rejected rows", "拒收行"), "value": String(rejections.total), "unit": "", "id": "rejected-rows"],
         ]
-        context["warnings"] = warnings.map { ["code": $0.code.rawValue, "path": $0.path ?? "", "message": $0.message(in: language)] }
+        context["warnings"] = warnings.map { warning -> [String: Any] in
+            [
+                "code": warning.code.rawValue, "path": warning.path ?? "", "hasPath": warning.path != nil,
+                "message": warning.message(in: language),
+            ]
+        }
         context["operators"] = outcome.operators.map { entry -> [String: Any] in
             [
                 "id": entry.id, "name": entry.name ?? "", "vehicles": String(entry.vehicles),

@@ -25,7 +25,7 @@ extension Report {
         for file in failed {
             out += "  \(say("FAILED", "失败")) \(TerminalText.escaped(file.path)): \(TerminalText.escaped(file.error ?? ""))\n"
         }
-        if !skipped.isEmpty { out += "  \(SkippedFiles.summary(skipped))\n" }
+        if !skipped.isEmpty { out += "  \(SkippedFiles.summary(skipped, language: language))\n" }
         let reasons = RejectionReasonSummary.describe(allRejections)
         if !reasons.isEmpty { out += "  \(say("rejected rows", "拒收行")): \(reasons)\n" }
         out += "\n"

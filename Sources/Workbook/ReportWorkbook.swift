@@ -73,6 +73,26 @@ public enum ReportWorkbook {
         }
     }
 
+    /// `text` with each `_xHHHH_` written as `_x005F_xHHHH_`: a workbook reads `_xHHHH_` in a
+    /// string as the character U+HHHH (libxlsxwriter writes control characters that way, and
+    /// does not escape such text that is already there), so input text must not pass for it.
+    static func literalEscapes(_ text: String) -> String {
+        guard text.contains("_x") else { return text }
+        let scalars = Array(text.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            if scalars[index] == "_", index + 6 < scalars.count, scalars[index + 1] == "x",
+                scalars[(index + 2)...(index + 5)].allSatisfy({ $0.properties.isASCIIHexDigit }), scalars[index + 6] == "_"
+            {
+                out.append(contentsOf: "_x005F".unicodeScalars)
+            }
+            out.append(scalars[index])
+            index += 1
+        }
+        return String(out)
+    }
+
     private static func write(
         _ table: ReportTable, into sheet: UnsafeMutablePointer<lxw_worksheet>, formats: Formats, language: Language
     ) {
@@ -99,7 +119,7 @@ public enum ReportWorkbook {
                     worksheet_write_string(sheet, rowNumber, col, text, nil)
                     shown = text.utf8.count
                 case .text(let raw):
-                    let text = TerminalText.escaped(raw)
+                    let text = literalEscapes(TerminalText.escaped(raw))
                     worksheet_write_string(sheet, rowNumber, col, text, nil)
                     shown = text.count + text.unicodeScalars.count { $0.value >= 0x2E80 }
                 }

@@ -35,6 +35,14 @@ enum OutputWriter {
             try place(name, in: directory) { try Data(text.utf8).write(to: $0) }
         }
         try place("report.xlsx", in: directory) { try ReportWorkbook.write(report, to: $0.path, language: language) }
+        // Statements of an earlier run (another registry or year) must not lie beside these,
+        // where someone could sign one.
+        let statements = URL(fileURLWithPath: directory).appendingPathComponent("statements")
+        let written = Set(report.statementOperators.map { "\($0).html" })
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: statements.path)) ?? []
+        where name.hasSuffix(".html") && !written.contains(name) {
+            try? FileManager.default.removeItem(at: statements.appendingPathComponent(name))
+        }
     }
 
     /// Writes file `name` of `directory` with `write` under a temporary name, then renames it

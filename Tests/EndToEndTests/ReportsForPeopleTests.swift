@@ -37,7 +37,7 @@ struct ReportsForPeopleTests {
     }
 
     // SPEC 7.2: text from inputs is inert in every output; HTML escapes as HTML.
-    @Test("names and plates from the registry stay text in report.html, the statements and the workbook")
+    @Test("names, plates and file names stay text in report.html, the statements and the workbook")
     func craftedRegistry() throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
@@ -45,11 +45,19 @@ struct ReportsForPeopleTests {
         var registry = try String(contentsOf: Self.samples.appendingPathComponent("registry.csv"), encoding: .utf8)
         registry = registry.replacingOccurrences(of: "北京氢链物流", with: "\"\(crafted)\"")
         registry = registry.replacingOccurrences(of: "京A·H0001", with: "=HYPERLINK(\"\"http://x\"\")")
+        // A workbook reads _xHHHH_ in a string as a character: this plate must stay as written.
+        registry = registry.replacingOccurrences(of: "京A·H0002", with: "_x0041_")
+        // A control character (ESC) in a name: never carried into any output (SPEC 7.2).
+        registry = registry.replacingOccurrences(of: "大兴公交", with: "大兴\u{1B}[2J公交")
         folder.write("registry.csv", registry)
+        // A file name with a quote and a combining mark (one Swift character that is not a quote).
+        let day = try Data(contentsOf: Self.samples.appendingPathComponent("telemetry/dxbus/2025-03-10.csv.zst"))
+        let name = "x\"\u{301} onmouseover=alert(2) y=.csv.zst"
+        folder.write("crafted/\(name)", bytes: [UInt8](day))
         let result = try runH2fleet(
             [
                 "subsidy", "--registry", folder.path("registry.csv"), "--year", "2025", "--out", folder.path("out"), "--lang", "en",
-                "telemetry",
+                "telemetry", folder.path("crafted"),
             ], in: Self.samples)
         #expect(result.status == 0, "\(result.stderr)")
         let (status, text) = try runCheckScript(["python3", "tools/report-check.py", folder.path("out"), "en", crafted])
@@ -60,6 +68,8 @@ struct ReportsForPeopleTests {
         #expect(workbookStatus == 0, "\(workbookText)")
         let html = try String(contentsOfFile: folder.path("out/report.html"), encoding: .utf8)
         #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;") && !html.contains(crafted))
+        #expect(html.contains("大兴\\x1B[2J公交") && !html.unicodeScalars.contains("\u{1B}"))
+        #expect(html.contains("x&quot;\u{301} onmouseover=alert(2)"))
     }
 
     @Test("--lang, else LC_ALL, LC_MESSAGES or LANG, chooses the language of the table and warnings; files stay the same")
@@ -112,7 +122,8 @@ struct ReportsForPeopleTests {
         let result = try Self.subsidy(folder.path("out"), ["--lang", "zh"])
         #expect(result.status == 0)
         let statement = try String(contentsOfFile: folder.path("out/statements/bjhl.html"), encoding: .utf8)
-        let row = try #require(statement.components(separatedBy: "data-vin=\"\(vin)\"").dropFirst().first)
+        let after = try #require(statement.components(separatedBy: "data-vin=\"\(vin)\"").dropFirst().first)
+        let row = try #require(after.components(separatedBy: "</tr>").first)
         for step in steps { #expect(row.contains("<li>\(step)</li>"), "statement lacks \(step)") }
     }
 }

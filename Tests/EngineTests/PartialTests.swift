@@ -77,6 +77,25 @@ struct PartialTests {
         #expect(throws: ByteReaderError.self) {
             try SourcePartial(decoding: bytes, stored: nil, rules: PartialRules(faster))
         }
+        // A ledger written before the months (encoding version 2) is read the same: each
+        // day-cut segment's hydrogen distance goes back to the month of its day (SPEC 3.4).
+        var rows = ["vin,ts,odometer_km,fc_current_a"]
+        for day in 0..<7 {  // 2025-02-26 to 2025-03-04, driving across midnight UTC (08:00 local)
+            for minute in 0..<30 {
+                let ts = 1_740_528_000 + day * 86_400 + 6 * 3600 + minute * 60
+                rows.append("LZYTEST0000000009,\(ts),\(1000 + day * 30 + minute).0,50.0")
+            }
+        }
+        folder.write("days.csv", rows.joined(separator: "\n") + "\n")
+        let days = try #require(
+            SubsidyRun.partials(of: try InputDiscovery.files(for: [folder.path("days.csv")]), policy: .builtIn, threads: 1)
+                .first)
+        let months = days.segments.map { $0.segment.figures.hydrogenByMonth.values.map { $0 != 0 } }
+        #expect(months.contains { $0[1] } && months.contains { $0[2] }, "February and March both have distance")
+        for old in [partial, days] {
+            let upgraded = try SourcePartial(decoding: old.encoded(version: 2), stored: nil, rules: PartialRules(.builtIn))
+            #expect(upgraded.encoded() == old.encoded())
+        }
         var otherVersion = bytes
         otherVersion[0] = 99
         #expect(throws: ByteReaderError.self) {

@@ -249,8 +249,10 @@ for (classIndex, (classId, km)) in classes.enumerated() {
             let room = Int(pow(10.0, Double(width))) - low - Int(km * 1.3) * options.days - 1
             vehicles[vehicles.count - 1].odometer = (low + (room > 0 ? random.below(room) : 0)) * 10
         }
+        // Drawn only for a range, so that the usual corpora stay the same files.
         let decimals = options.currentDecimals
-        vehicles[vehicles.count - 1].currentDecimals = decimals.lowerBound + random.below(decimals.count)
+        vehicles[vehicles.count - 1].currentDecimals =
+            decimals.count > 1 ? decimals.lowerBound + random.below(decimals.count) : decimals.lowerBound
     }
 }
 
