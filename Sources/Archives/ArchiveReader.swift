@@ -50,12 +50,15 @@ public struct ArchiveReader: ~Copyable {
 
     /// Archives up to this size are read whole.
     private let wholeFileLimit: Int
-    /// The largest content decompressed in one call.
-    public static let wholeContentLimit = 32 << 20
+    /// The largest content decompressed in one call. Each worker keeps a buffer this large once
+    /// it has read such a file: 8 MiB holds a usual daily file of an operator (about 6 MB) and
+    /// keeps a worker's memory near 12 MiB (32 MiB cost about 40 MiB a worker on daily files of
+    /// 200 vehicles, which then stream instead).
+    public static let wholeContentLimit = 8 << 20
 
     /// Creates a reader with `blockSize`-byte read and decompression buffers that reads
     /// archives of up to `wholeFileLimit` bytes whole (0: stream every file).
-    public init(blockSize: Int = 1 << 20, wholeFileLimit: Int = 8 << 20) {
+    public init(blockSize: Int = 1 << 20, wholeFileLimit: Int = 2 << 20) {
         self.wholeFileLimit = wholeFileLimit
         inputBuffer = .allocate(byteCount: blockSize, alignment: 16)
         outputBuffer = .allocate(byteCount: max(blockSize, ZstdDecompressor.recommendedOutputSize), alignment: 16)
@@ -75,7 +78,7 @@ public struct ArchiveReader: ~Copyable {
     /// When the content turns out to be corrupt or truncated, the rest of the file is still read
     /// (not decoded) so that its size and checksum are those of the whole file as stored.
     ///
-    /// A zstd archive of at most `wholeFileLimit` bytes (8 MiB by default) whose content states its size (up to
+    /// A zstd archive of at most `wholeFileLimit` bytes (2 MiB by default) whose content states its size (up to
     /// `wholeContentLimit`) is read whole and decompressed in one call, then handed over in one
     /// piece; anything else streams through fixed buffers, so memory stays bounded.
     /// - Parameter copy: where to write every byte read as stored (a ledger keeping the file),

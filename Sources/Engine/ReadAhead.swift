@@ -94,7 +94,7 @@ enum ReadAhead {
     /// Reads `file` into `sink` with read-ahead; returns what `ArchiveReader.read` returns.
     static func read(
         _ file: InputFile, into sink: inout some ByteSink, blockSize: Int = 256 << 10, depth: Int = 8,
-        wholeFileLimit: Int = 8 << 20
+        wholeFileLimit: Int = 2 << 20
     ) -> (stored: StoredFile?, error: ArchiveError?) {
         let pool = Pool(count: depth + 2, blockSize: blockSize)
         let queue = Mutex([Piece]())
