@@ -8,9 +8,9 @@ import Subsidy
 extension Report {
     /// `report.html`: the whole report for a person, in one self-contained file (inline CSS and
     /// SVG, nothing fetched), readable on a phone and printable, each operator's statement on a
-    /// page of its own when printed. Every text is HTML-escaped by the template.
+    /// page of its own when printed. Every value goes through `InertHTML`.
     public func html(language: Language) -> String {
-        var context = pageContext(language: language)
+        var context = reportContext(language: language)
         context["statements"] = statementOperators.map { statementContext($0, language: language) }
         return HTMLPages.render(context, template: "report")
     }
@@ -45,12 +45,9 @@ extension Report {
         return language.pick("year \(year)", "\(year) 年度")
     }
 
-    /// What every page shows: labels, header and fingerprints; for the report, every section.
+    /// What every page shows: labels, header, style and fingerprints.
     private func pageContext(language: Language) -> [String: Any] {
-        let say = language.pick
-        let totals = self.totals
-        let minimum = policy?.operatorMinAverageKm ?? 0
-        var context: [String: Any] = [
+        [
             "lang": language.htmlTag,
             "t": HTMLPages.labels(language),
             "period": periodText(language),
@@ -62,10 +59,21 @@ extension Report {
             "registryPath": registry?.path ?? "",
             "registrySHA256": registry?.sha256 ?? "",
             "dataFingerprint": dataFingerprint,
-            "threshold": "\(minimum).0",
             "style": HTMLPages.style,
-            "hasWarnings": !warnings.isEmpty, "hasSamples": !rejectionSamples.isEmpty, "hasSkipped": !skipped.isEmpty,
         ]
+    }
+
+    /// The report's page: the header of every page, then every section.
+    private func reportContext(language: Language) -> [String: Any] {
+        let say = language.pick
+        let totals = self.totals
+        let minimum = policy?.operatorMinAverageKm ?? 0
+        let samples = rejectionSamples
+        var context = pageContext(language: language)
+        context["threshold"] = "\(minimum).0"
+        context["hasWarnings"] = !warnings.isEmpty
+        context["hasSamples"] = !samples.isEmpty
+        context["hasSkipped"] = !skipped.isEmpty
         let eligible = outcome.operators.filter(\.eligible).count
         context["cards"] = [
             ["label": say("Subsidy", "补贴总额"), "value": Units.yuan(totals.subsidyFen), "unit": say("yuan", "元"), "id": "total-subsidy"],
@@ -102,7 +110,7 @@ extension Report {
         context["rejections"] = RejectionReason.allCases.filter { allRejections.counts[$0.rawValue] > 0 }.map {
             ["reason": $0.name, "count": String(allRejections.counts[$0.rawValue])]
         }
-        context["samples"] = rejectionSamples.map {
+        context["samples"] = samples.map {
             ["reason": $0.reason.name, "path": $0.path, "position": String($0.sample.position), "text": $0.sample.text]
         }
         context["files"] = files.map { file -> [String: Any] in
