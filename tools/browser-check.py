@@ -50,11 +50,10 @@ SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
 WAIT_S = 60
 
 try:
-    from selenium import webdriver
     from selenium.common.exceptions import NoAlertPresentException, TimeoutException, WebDriverException
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
+    import chromium  # tools/chromium.py, beside this script
 except ImportError:
     sys.exit("browser-check: selenium is missing: pip install selenium (see tools/setup.sh)")
 
@@ -218,29 +217,13 @@ document.addEventListener("securitypolicyviolation", event => {
 """
 
 
-def find_program(variable, *names):
-    if os.environ.get(variable):
-        return os.environ[variable]
-    for name in names:
-        path = shutil.which(name)
-        if path:
-            return path
-    raise Fatal(f"none of {', '.join(names)} on PATH (set {variable}); install chromium and chromium-driver")
-
-
 def start_browser(profile):
-    options = webdriver.ChromeOptions()
-    options.binary_location = find_program("CHROME_BIN", "chromium", "chromium-browser", "google-chrome")
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1400,1000", "--lang=zh-CN", "--no-first-run", "--disable-extensions",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     f"--user-data-dir={profile}"):
-        options.add_argument(argument)
-    # A dialog stays open (never dismissed in silence), so the checks can see one.
-    options.set_capability("unhandledPromptBehavior", "ignore")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    service = Service(executable_path=find_program("CHROMEDRIVER", "chromedriver"))
-    driver = webdriver.Chrome(options=options, service=service)
+    try:
+        driver = chromium.start(
+            profile, (1400, 1000), arguments=["--lang=zh-CN"],
+            capabilities={"goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"}})
+    except chromium.MissingProgram as error:
+        raise Fatal(str(error)) from error
     driver.set_page_load_timeout(WAIT_S)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCH_SCRIPT})
     return driver

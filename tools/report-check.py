@@ -31,9 +31,8 @@ import sys
 import tempfile
 
 try:
-    from selenium import webdriver
     from selenium.common.exceptions import NoAlertPresentException
-    from selenium.webdriver.chrome.service import Service
+    import chromium  # tools/chromium.py, beside this script
     from selenium.webdriver.common.by import By
 except ImportError:
     sys.exit("report-check: selenium is missing: pip install selenium (see tools/setup.sh)")
@@ -47,27 +46,11 @@ def check(condition, message):
     return condition
 
 
-def find_program(variable, *names):
-    if os.environ.get(variable):
-        return os.environ[variable]
-    for name in names:
-        path = shutil.which(name)
-        if path:
-            return path
-    sys.exit(f"report-check: none of {', '.join(names)} on PATH (set {variable})")
-
-
 def start_browser(profile):
-    options = webdriver.ChromeOptions()
-    options.binary_location = find_program("CHROME_BIN", "chromium", "chromium-browser", "google-chrome")
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1280,900", "--no-first-run", "--disable-extensions",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     f"--user-data-dir={profile}"):
-        options.add_argument(argument)
-    options.set_capability("unhandledPromptBehavior", "ignore")
-    service = Service(executable_path=find_program("CHROMEDRIVER", "chromedriver"))
-    return webdriver.Chrome(options=options, service=service)
+    try:
+        return chromium.start(profile, (1280, 900))
+    except chromium.MissingProgram as error:
+        sys.exit(f"report-check: {error}")
 
 
 def number(text):
