@@ -329,10 +329,8 @@ struct ServiceTests {
         defer { server.stop() }
         let port = try #require(UInt16(server.url.split(separator: ":").last!))
         // A Content-Length above the limit: refused at once, before any byte of the body is sent.
-        let declared = try Self.connect(port)
+        let declared = try Self.connect(port, timeout: SO_RCVTIMEO)
         defer { close(declared) }
-        var wait = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(declared, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
         let headers = "PUT /v1/archives/big.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(alpha)\r\n"
             + "Content-Length: 10737418240\r\n\r\n"
         _ = headers.withCString { send(declared, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
@@ -347,10 +345,8 @@ struct ServiceTests {
         #expect(String(decoding: early, as: UTF8.self).contains("too_large"))
         #expect(last == 0, "the connection is closed, not left waiting for the body")
 
-        let socket = try Self.connect(port)
+        let socket = try Self.connect(port, timeout: SO_SNDTIMEO)
         defer { close(socket) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let head = "PUT /v1/archives/big.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(alpha)\r\n"
             + "Transfer-Encoding: chunked\r\n\r\n"
         _ = head.withCString { send(socket, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
@@ -466,8 +462,9 @@ struct ServiceTests {
         try runCheckScript(command, environment: environment)
     }
 
-    /// A TCP connection to 127.0.0.1:`port`.
-    static func connect(_ port: UInt16) throws -> Int32 {
+    /// A TCP connection to 127.0.0.1:`port` whose receiving or sending (`timeout`:
+    /// `SO_RCVTIMEO` or `SO_SNDTIMEO`) gives up after 5 s.
+    static func connect(_ port: UInt16, timeout: Int32) throws -> Int32 {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -477,6 +474,8 @@ struct ServiceTests {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw ServiceTestError("cannot connect to port \(port)") }
+        var wait = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, timeout, &wait, socklen_t(MemoryLayout<timeval>.size))
         return socket
     }
 }
