@@ -41,7 +41,9 @@ struct ZstdDecompressor: ~Copyable {
             let name = String(cString: ZSTD_getErrorName(result))
             throw ArchiveError(.corrupt, "not a valid zstd stream (\(name))")
         }
-        atFrameBoundary = result == 0
+        // Called again after a frame ended (the output had been filled exactly), libzstd takes
+        // and gives nothing and returns the next frame header's size: still at the boundary.
+        if inBuffer.pos > position || outBuffer.pos > 0 { atFrameBoundary = result == 0 }
         position = inBuffer.pos
         return outBuffer.pos
     }
