@@ -5,6 +5,7 @@
 # Usage: tools/bench.sh [--days N] [--shuffle none|local|full] [--format csv|gbt32960]
 #                       [--revision 2016|2025] [--dir DIR] [--rounds N] [--no-duckdb]
 #        tools/bench.sh --shapes [--days N] [--rounds N]
+#        tools/bench.sh --one-archive [--days N] [--rounds N]
 # --shapes: one thread of h2fleet against single-threaded `zstd -dcq` of the same files, on
 # every data shape fleetgen makes (vehicles per file 1 to 1,000, interleaved or in blocks;
 # odometers of 1-7 integer digits, currents with 0-2 decimals; each timestamp form; VIN
@@ -12,6 +13,10 @@
 # (the speed issue's target: at most 1.5). Each corpus is N days (default 10) of 200 vehicles
 # (1,000 for the 1,000-a-file shapes: N/3 days), made once under
 # $TMPDIR/h2fleet-bench/shape-NAME-dN.
+# --one-archive: the usual corpus as one CSV archive of several zstd frames, as `pzstd` writes
+# it (and as one frame, as `zstd -T0` writes it), read by h2fleet on 1 and 2 threads beside
+# `zstd -dcq` and `pzstd -dc -p 2` of the same file (the speed issue's target: 2 threads at
+# least 1.7x one). Made once under $TMPDIR/h2fleet-bench/one-archive-dN.
 # Makes the corpus with fleetgen when it is missing: 200 vehicles (5 operators, 40 per class),
 # N days (default 30), reports every 10 s for 9 h a day, RFC 3339 times, one .csv.zst per
 # operator per day. Prints wall time, peak RSS, frames/s, MB/s and the ratios the speed issue
@@ -26,9 +31,11 @@ rounds=5
 format=csv
 revision=2016
 shapes=no
+one_archive=no
 while [ $# -gt 0 ]; do
     case "$1" in
         --shapes) shapes=yes; shift ;;
+        --one-archive) one_archive=yes; shift ;;
         --days) days="$2"; shift 2 ;;
         --shuffle) shuffle="$2"; shift 2 ;;
         --dir) dir="$2"; shift 2 ;;
@@ -116,6 +123,57 @@ for name, (files, pairs) in runs.items():
     print(f"{name:<24} {files:>6} {zstd:>12.2f} {one:>19.2f} {one / zstd:>6.2f} {median:>7.2f}")
 print(f"best of {len(pairs)} rounds each (ratio of the bests; median of the rounds' ratios beside it)")
 print(f"worst shape: {worst[0]}, {worst[1]:.2f}x single-threaded zstd -dcq  (target <= 1.5)")
+PY
+    exit 0
+fi
+
+if [ "$one_archive" = yes ]; then
+    one_dir="${TMPDIR:-/tmp}/h2fleet-bench/one-archive-d$days"
+    if [ ! -f "$one_dir/pzstd/all.csv.zst" ]; then
+        echo "bench: generating one archive in $one_dir" >&2
+        "$bin/fleetgen" --out "$one_dir" --seed 42 --operators 5 --vehicles-per-class 40 --days "$days" \
+            --interval 10 --hours 9 --timestamps rfc3339 --shuffle local --layout single --zstd-level 0 >&2
+        mkdir -p "$one_dir/pzstd" "$one_dir/zstd-T0"
+        pzstd -q -3 "$one_dir/telemetry/all.csv" -o "$one_dir/pzstd/all.csv.zst"
+        zstd -q -3 -T0 "$one_dir/telemetry/all.csv" -o "$one_dir/zstd-T0/all.csv.zst"
+        rm "$one_dir/telemetry/all.csv"
+    fi
+    archive="$one_dir/pzstd/all.csv.zst"
+    cat "$archive" "$one_dir/zstd-T0/all.csv.zst" > /dev/null
+    run_h2fleet() {  # threads, archive
+        "$bin/h2fleet" subsidy --threads "$1" --registry "$one_dir/registry.csv" --year 2025 --format json "$2" > /dev/null
+    }
+    lines=()
+    for _ in $(seq "$rounds"); do
+        for contestant in zstd pzstd-2 h2fleet-1 h2fleet-2 h2fleet-2-one-frame; do
+            case "$contestant" in
+                zstd) command=(zstd -dcq "$archive") ;;
+                pzstd-2) command=(pzstd -dcq -p 2 "$archive") ;;
+                h2fleet-1) command=(run_h2fleet 1 "$archive") ;;
+                h2fleet-2) command=(run_h2fleet 2 "$archive") ;;
+                h2fleet-2-one-frame) command=(run_h2fleet 2 "$one_dir/zstd-T0/all.csv.zst") ;;
+            esac
+            start=$(date +%s%N)
+            "${command[@]}" > /dev/null
+            lines+=("$contestant $(( $(date +%s%N) - start ))")
+        done
+    done
+    python3 - "$archive" "$(stat -c %s "$archive")" "${lines[@]}" <<'PY'
+import statistics, subprocess, sys
+archive, size = sys.argv[1], int(sys.argv[2])
+frames = subprocess.run(["zstd", "-l", archive], capture_output=True, text=True).stdout.split("\n")[1].split()[0]
+runs = {}
+for line in sys.argv[3:]:
+    name, nanoseconds = line.split()
+    runs.setdefault(name, []).append(int(nanoseconds) / 1e9)
+print(f"{archive}: {size / 1e6:,.0f} MB as stored, {frames} zstd frames")
+for name, times in runs.items():
+    print(f"{name:<22} {min(times):>7.2f} s  (best of {len(times)})")
+scaling = statistics.median(a / b for a, b in zip(runs["h2fleet-1"], runs["h2fleet-2"]))
+print(f"2 threads vs 1 on one archive of many frames: {min(runs['h2fleet-1']) / min(runs['h2fleet-2']):.2f}x "
+      f"[median of rounds {scaling:.2f}x]  (target >= 1.7)")
+print(f"h2fleet 2 threads / pzstd -p 2: {min(runs['h2fleet-2']) / min(runs['pzstd-2']):.2f}x; "
+      f"one frame (zstd -T0), 2 threads: {min(runs['h2fleet-2-one-frame']):.2f} s (decompressed on one core)")
 PY
     exit 0
 fi

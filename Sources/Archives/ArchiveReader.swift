@@ -164,6 +164,74 @@ public struct ArchiveReader: ~Copyable {
         return (StoredFile(bytes: total, sha256: hasher.finalizeHex()), failure)
     }
 
+    /// Decompresses the zstd frames that start at `range.lowerBound` of `file` (a part of a
+    /// `ZstdFrameParts`, or on from one) into `sink`, up to the end of `range` or until `done`
+    /// says the sink has what it needs, whichever comes first. Nothing is checksummed: see
+    /// `checksum`.
+    /// - Returns: the failure, if any: unreadable, not valid zstd, or a range that does not end
+    ///   at a frame boundary. After one, the bytes handed to `sink` must be discarded.
+    public mutating func decompress<Sink: ByteSink>(
+        _ file: InputFile, range: Range<Int64>, into sink: inout Sink, until done: (borrowing Sink) -> Bool = { _ in false }
+    ) -> ArchiveError? {
+        let descriptor = open(file.fileSystemPath, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            return ArchiveError(.unreadable, "cannot open: \(systemError(errno))", path: file.path)
+        }
+        defer { close(descriptor) }
+        zstd.reset()
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let wanted = Int(min(Int64(inputBuffer.count), range.upperBound - offset))
+            let count = pread(descriptor, inputBuffer.baseAddress, wanted, off_t(offset))
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                let reason = count < 0 ? systemError(errno) : "the file ended early"
+                return ArchiveError(.unreadable, "cannot read: \(reason)", path: file.path)
+            }
+            offset += Int64(count)
+            let chunk = UnsafeRawBufferPointer(rebasing: inputBuffer[0..<count])
+            var position = 0
+            do {
+                while true {
+                    let output = sink.room() ?? outputBuffer
+                    let written = try zstd.decompress(chunk, from: &position, into: output)
+                    if written > 0 {
+                        sink.consume(UnsafeRawBufferPointer(rebasing: output[0..<written]))
+                        if done(sink) { return nil }
+                    }
+                    if position == chunk.count && written < output.count { break }
+                }
+            } catch {
+                return ArchiveError(error.code, error.message, path: file.path)
+            }
+        }
+        guard zstd.atFrameBoundary else {
+            return ArchiveError(.truncated, "zstd stream is truncated (ends inside a frame)", path: file.path)
+        }
+        return nil
+    }
+
+    /// The size and SHA-256 of `file` as stored, read through without decompressing (for a file
+    /// whose parts are decompressed apart).
+    public mutating func checksum(_ file: InputFile) -> (stored: StoredFile?, error: ArchiveError?) {
+        let descriptor = open(file.fileSystemPath, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            return (nil, ArchiveError(.unreadable, "cannot open: \(systemError(errno))", path: file.path))
+        }
+        defer { close(descriptor) }
+        var hasher = SHA256Hasher()
+        var total: Int64 = 0
+        while true {
+            guard let count = readRetrying(descriptor, into: inputBuffer) else {
+                return (nil, ArchiveError(.unreadable, "cannot read: \(systemError(errno))", path: file.path))
+            }
+            if count == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(rebasing: inputBuffer[0..<count]))
+            total += Int64(count)
+        }
+        return (StoredFile(bytes: total, sha256: hasher.finalizeHex()), nil)
+    }
+
     /// Takes the next bytes of `file` as stored: checksums and counts them and, until something
     /// fails, hands their content to `sink`.
     private mutating func take(

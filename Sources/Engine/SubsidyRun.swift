@@ -190,10 +190,16 @@ public enum SubsidyRun {
         var measured: Measured
         while true {
             let active = files.indices.filter { failedLater[$0] == nil }
-            let (decoded, store) = decodeAll(active.map { files[$0] }, policy: policy, year: reportYear, settings: settings)
+            let (decoded, store, tainted) = decodeAll(
+                active.map { files[$0] }, policy: policy, year: reportYear, settings: settings)
+            if firstRead.isEmpty { firstRead = decoded }
+            // A file read in parts that failed after some parts' segments were stored.
+            if !tainted.isEmpty {
+                for position in tainted { failedLater[active[position]] = decoded[position].error }
+                continue
+            }
             measured = measure(
                 store, files: active.map { files[$0] }, policy: policy, year: reportYear, settings: settings)
-            if firstRead.isEmpty { firstRead = decoded }
             var newlyFailed: [Int: String] = [:]
             for read in measured.secondReads where decoded[read.file].error == nil {
                 if let error = changedFileError(first: decoded[read.file].stored?.sha256, second: read) {
@@ -308,6 +314,9 @@ public struct RunSettings: Sendable {
     public var spillDirectory: String
     /// Called with progress as files are read, from worker threads.
     public var progress: (@Sendable (Progress) -> Void)?
+    /// The smallest part a large zstd archive of several frames is cut into to be read by
+    /// several workers (`SplitArchive`): 1 MiB as stored.
+    public var minimumPartBytes = 1 << 20
 
     /// Creates settings.
     public init(
@@ -356,30 +365,65 @@ final class ProgressCounter: Sendable {
     private let report: @Sendable (Progress) -> Void
     private let progress: Mutex<Progress>
 
-    /// A counter for `files` files of `bytes` in all, in `stage`; `nil` when nobody listens.
-    init?(_ stage: Progress.Stage, files: Int, bytes: Int64, settings: RunSettings) {
+    /// Pieces of work still to finish, of the files done in more than one.
+    private let tasksLeft: Mutex<[Int: Int]>
+
+    /// A counter for `files` files of `bytes` in all, in `stage`, of which those in
+    /// `tasksByFile` are done in that many pieces; `nil` when nobody listens.
+    init?(
+        _ stage: Progress.Stage, files: Int, bytes: Int64, tasksByFile: [Int: Int] = [:], settings: RunSettings
+    ) {
         guard let report = settings.progress else { return nil }
         self.report = report
         progress = Mutex(Progress(stage: stage, filesDone: 0, files: files, bytesDone: 0, bytes: bytes, frames: 0))
+        tasksLeft = Mutex(tasksByFile)
     }
 
-    /// Counts a finished file and reports.
-    func fileDone(_ result: DecodedFile) {
+    /// Counts a finished piece of work on file `file`: `bytes` of it as stored read, `frames`
+    /// decoded; the file is done with its last piece.
+    func done(file: Int, bytes: Int64, frames: Int) {
+        let fileDone = tasksLeft.withLock { left in
+            guard let count = left[file] else { return true }
+            left[file] = count - 1
+            return count == 1
+        }
         let snapshot = progress.withLock { progress in
-            progress.filesDone += 1
-            progress.bytesDone += result.stored?.bytes ?? 0
-            progress.frames += result.frames
+            if fileDone { progress.filesDone += 1 }
+            progress.bytesDone += bytes
+            progress.frames += frames
             return progress
         }
         report(snapshot)
     }
+
+    /// Counts a finished file and reports.
+    func fileDone(_ result: DecodedFile) {
+        done(file: -1, bytes: result.stored?.bytes ?? 0, frames: result.frames)
+    }
 }
 
 extension SubsidyRun {
+    /// One piece of work of `decodeAll`: a whole file, or for a file read in parts
+    /// (`SplitArchive`) its checksum or one of its parts.
+    private enum DecodeTask: Sendable {
+        case whole(Int)
+        case checksum(Int)
+        case part(Int, Int)
+    }
+
+    /// What a `DecodeTask` produced.
+    private enum TaskResult: Sendable {
+        case whole(DecodedFile)
+        case checksum(StoredFile?, ArchiveError?)
+        case part(DecodedPart)
+    }
+
     /// Decodes every file, `threads` at a time, into segments; results are in the order of
-    /// `files`, the segments of the files that succeeded in the store.
+    /// `files`, the segments of the files that succeeded in the store. `tainted` lists the
+    /// files that failed after some of their parts' segments went into the store: the caller
+    /// must decode again without them.
     static func decodeAll(_ files: [InputFile], policy: Policy, year: ReportYear, settings: RunSettings)
-        -> ([DecodedFile], SegmentStore)
+        -> (decoded: [DecodedFile], store: SegmentStore, tainted: [Int])
     {
         // A stored segment costs about 512 bytes; a sixteenth of the budget is for segments.
         let store = Mutex(
@@ -391,35 +435,95 @@ extension SubsidyRun {
         // Files much larger than most go first, largest first, so that no worker is left with a
         // big file at the end; the rest in path order, which for files named by date is time
         // order, so the segment store can join a vehicle's segments without later ones falling
-        // between them. With fewer files than threads, each file is read ahead on a helper thread.
+        // between them. With fewer files than threads, each file is read ahead on a helper
+        // thread, or, when it is a CSV archive of several zstd frames, read in parts by every
+        // worker; so are the large ones.
         let median = sizes.isEmpty ? 0 : sizes.sorted()[sizes.count / 2]
         let isLarge = { (index: Int) in sizes[index] > 4 * median }
         let order =
             files.indices.filter(isLarge).sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
             + files.indices.filter { !isLarge($0) }
-        let readAhead = settings.threads > 1 && files.count < settings.threads
-        let counter = ProgressCounter(.reading, files: files.count, bytes: totalBytes, settings: settings)
-        let inOrder = forEachFile(order.indices, threads: settings.threads) {
+        let fewFiles = files.count < settings.threads
+        var planner = ArchiveReader()
+        var splitFiles: [Int: SplitArchive] = [:]
+        var planned: [DecodeTask] = []
+        for index in order {
+            let partBytes = max(settings.minimumPartBytes, Int(sizes[index]) / (settings.threads * 8))
+            if settings.threads > 1, fewFiles || isLarge(index), sizes[index] >= 2 * Int64(partBytes),
+                let split = SplitArchive.plan(
+                    files[index], partBytes: partBytes, localOffset: policy.timezoneOffset, reader: &planner)
+            {
+                splitFiles[index] = split
+                planned.append(.checksum(index))
+                planned += split.parts.parts.indices.map { .part(index, $0) }
+            } else {
+                planned.append(.whole(index))
+            }
+        }
+        let readAhead = settings.threads > 1 && fewFiles
+        let (tasks, splits) = (planned, splitFiles)
+        let counter = ProgressCounter(
+            .reading, files: files.count, bytes: totalBytes, tasksByFile: splits.mapValues { $0.parts.parts.count + 1 },
+            settings: settings)
+        let results = forEachFile(tasks.indices, threads: settings.threads) {
             SegmentReducer(
                 year: year, limits: policy.limits, chunkFrames: settings.chunkFrames,
                 retainedReadings: settings.retainedReadings)
-        } work: { (position, reducer: inout SegmentReducer, reader: inout ArchiveReader) -> DecodedFile in
-            let index = order[position]
-            var result = decode(
-                files[index], with: &reader, into: &reducer, localOffset: policy.timezoneOffset, readAhead: readAhead)
-            if result.error == nil {
-                let segments = reducer.finishFile()
-                result.timeSpan = timeSpan(of: segments.map(\.segment))
-                store.withLock { $0.add(segments, file: index) }
-            } else {
-                reducer.discardFile()
+        } work: { (position, reducer: inout SegmentReducer, reader: inout ArchiveReader) -> TaskResult in
+            switch tasks[position] {
+            case .whole(let index):
+                var result = decode(
+                    files[index], with: &reader, into: &reducer, localOffset: policy.timezoneOffset,
+                    readAhead: readAhead)
+                if result.error == nil {
+                    let segments = reducer.finishFile()
+                    result.timeSpan = timeSpan(of: segments.map(\.segment))
+                    store.withLock { $0.add(segments, file: index) }
+                } else {
+                    reducer.discardFile()
+                }
+                counter?.done(file: index, bytes: result.stored?.bytes ?? 0, frames: result.frames)
+                return .whole(result)
+            case .checksum(let index):
+                let (stored, error) = reader.checksum(files[index])
+                counter?.done(file: index, bytes: 0, frames: 0)
+                return .checksum(stored, error)
+            case .part(let index, let part):
+                let split = splits[index]!
+                var result = decodePart(
+                    part, of: split, file: files[index], localOffset: policy.timezoneOffset, with: &reader,
+                    into: &reducer)
+                if result.error == nil {
+                    let segments = reducer.finishFile()
+                    result.timeSpan = timeSpan(of: segments.map(\.segment))
+                    store.withLock { $0.add(segments, file: index) }
+                    result.stored = !segments.isEmpty
+                } else {
+                    reducer.discardFile()
+                }
+                let range = split.parts.parts[part]
+                counter?.done(file: index, bytes: range.upperBound - range.lowerBound, frames: result.frames)
+                return .part(result)
             }
-            counter?.fileDone(result)
-            return result
         }
-        var results = [DecodedFile?](repeating: nil, count: files.count)
-        for (position, index) in order.enumerated() { results[index] = inOrder[position] }
-        return (results.map { $0! }, store.withLock { $0 })
+        var decoded = [DecodedFile?](repeating: nil, count: files.count)
+        var checksums: [Int: (StoredFile?, ArchiveError?)] = [:]
+        var parts: [Int: [DecodedPart]] = [:]
+        for (task, result) in zip(tasks, results) {
+            switch (task, result) {
+            case (.whole(let index), .whole(let file)): decoded[index] = file
+            case (.checksum(let index), .checksum(let stored, let error)): checksums[index] = (stored, error)
+            case (.part(let index, _), .part(let part)): parts[index, default: []].append(part)
+            default: preconditionFailure("a task's result is of another task")
+            }
+        }
+        var tainted: [Int] = []
+        for (index, split) in splits {
+            let file = combine(parts[index]!, of: split, file: files[index], checksum: checksums[index]!)
+            if file.error != nil && parts[index]!.contains(where: \.stored) { tainted.append(index) }
+            decoded[index] = file
+        }
+        return (decoded.map { $0! }, store.withLock { $0 }, tainted.sorted())
     }
 
     /// What `measure` found: every vehicle's figures, the duplicates, and how the vehicles

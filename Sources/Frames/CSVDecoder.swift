@@ -49,6 +49,30 @@ public struct CSVDecoder {
         usualRows = UsualRowDecoder(localOffset: localOffset)
     }
 
+    /// The columns the header names, once it has been read: what a decoder of a later stretch
+    /// of the same file needs (`init(localOffset:after:)`).
+    public var layout: CSVLayout? {
+        fieldCount == 0 ? nil : CSVLayout(fieldCount: fieldCount, slotOfField: slotOfField)
+    }
+
+    /// The number the next line will have: lines counted so far, plus the first number.
+    public var nextLine: Int64 { splitter.lineNumber }
+
+    /// The line number a decoder of a later stretch gives its first line.
+    public static let continuationFirstLine: Int64 = 2
+
+    /// A decoder for a later stretch of a file whose header has `layout`, starting at a line
+    /// start. Its lines are numbered from `continuationFirstLine` (no data row can be line 1,
+    /// so no byte-order mark is dropped from its first line); the caller adds where the
+    /// stretch starts.
+    public init(localOffset: Int, after layout: CSVLayout) {
+        self.init(localOffset: localOffset)
+        fieldCount = layout.fieldCount
+        slotOfField = layout.slotOfField
+        usualLayout = slotOfField == [0, 1, 2, 3]
+        splitter = LineSplitter(firstLine: CSVDecoder.continuationFirstLine)
+    }
+
     /// Decodes the next piece of the file.
     ///
     /// The header and a line begun in an earlier piece go through the line splitter; the
@@ -256,6 +280,14 @@ public struct CSVDecoder {
         }
         return UnsafeRawBufferPointer(start: base + start, count: end - start)
     }
+}
+
+/// The columns of a CSV file's header: how many, and which required column each is.
+public struct CSVLayout: Sendable, Equatable {
+    /// Number of fields in the header.
+    let fieldCount: Int
+    /// For each column, the required column it is (index into `requiredColumns`), or -1.
+    let slotOfField: [Int8]
 }
 
 /// Where the four required fields of a row are.

@@ -112,6 +112,16 @@ public struct RejectionTally: Sendable, Equatable {
         }
     }
 
+    /// The same tally with every sample's position moved by `offset` (a stretch of a file
+    /// decoded apart, numbered from its own start).
+    public func shifted(by offset: Int64) -> RejectionTally {
+        var tally = self
+        for reason in tally.samples.indices {
+            for sample in tally.samples[reason].indices { tally.samples[reason][sample].position += offset }
+        }
+        return tally
+    }
+
     /// Adds another tally's counts and samples (samples are kept per reason up to the limit).
     public mutating func add(_ other: RejectionTally) {
         for reason in RejectionReason.allCases {

@@ -26,6 +26,12 @@ public struct LineSplitter {
     /// Creates a splitter at the start of a stream.
     public init() {}
 
+    /// Creates a splitter that numbers lines from `firstLine`; a byte-order mark is dropped only
+    /// from line 1.
+    init(firstLine: Int64) {
+        lineNumber = firstLine
+    }
+
     /// Whether part of a line from an earlier buffer is waiting for its line end.
     public var hasCarry: Bool { !carry.isEmpty || carryOverflowed }
 

@@ -31,7 +31,7 @@ struct SpillTests {
         let files = try InputDiscovery.files(for: [inputs])
         let policy = Policy.builtIn
         let year = ReportYear(2025, offset: policy.timezoneOffset)
-        let (_, store) = SubsidyRun.decodeAll(files, policy: policy, year: year, settings: settings)
+        let store = SubsidyRun.decodeAll(files, policy: policy, year: year, settings: settings).store
         return SubsidyRun.measure(store, files: files, policy: policy, year: year, settings: settings)
     }
 
