@@ -141,7 +141,8 @@ if [ "$one_archive" = yes ]; then
     archive="$one_dir/pzstd/all.csv.zst"
     cat "$archive" "$one_dir/zstd-T0/all.csv.zst" > /dev/null
     run_h2fleet() {  # threads, archive
-        "$bin/h2fleet" subsidy --threads "$1" --registry "$one_dir/registry.csv" --year 2025 --format json "$2" > /dev/null
+        "$bin/h2fleet" subsidy --threads "$1" --registry "$one_dir/registry.csv" --year 2025 --format json "$2" \
+            > /dev/null 2>&1
     }
     lines=()
     for _ in $(seq "$rounds"); do
@@ -166,7 +167,7 @@ runs = {}
 for line in sys.argv[3:]:
     name, nanoseconds = line.split()
     runs.setdefault(name, []).append(int(nanoseconds) / 1e9)
-print(f"{archive}: {size / 1e6:,.0f} MB as stored, {frames} zstd frames")
+print(f"{archive}: {size / 1e6:,.0f} MB as stored, {frames} frames (skippable ones included)")
 for name, times in runs.items():
     print(f"{name:<22} {min(times):>7.2f} s  (best of {len(times)})")
 scaling = statistics.median(a / b for a, b in zip(runs["h2fleet-1"], runs["h2fleet-2"]))

@@ -171,7 +171,8 @@ public struct ArchiveReader: ~Copyable {
     /// - Returns: the failure, if any: unreadable, not valid zstd, or a range that does not end
     ///   at a frame boundary. After one, the bytes handed to `sink` must be discarded.
     public mutating func decompress<Sink: ByteSink>(
-        _ file: InputFile, range: Range<Int64>, into sink: inout Sink, until done: (borrowing Sink) -> Bool = { _ in false }
+        _ file: InputFile, range: Range<Int64>, into sink: inout Sink,
+        until done: (borrowing Sink) -> Bool = { _ in false }
     ) -> ArchiveError? {
         let descriptor = open(file.fileSystemPath, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {

@@ -45,7 +45,11 @@ public struct ZstdFrameParts: Sendable, Equatable {
         }
         if partStart < position {
             // A short last part joins the one before.
-            if let last = parts.popLast() { parts.append(last.lowerBound..<position) } else { parts.append(partStart..<position) }
+            if let last = parts.popLast() {
+                parts.append(last.lowerBound..<position)
+            } else {
+                parts.append(partStart..<position)
+            }
         }
         guard parts.count >= 2 else { return nil }
         return ZstdFrameParts(parts: parts, size: identity.size, identity: identity)

@@ -122,7 +122,8 @@ extension SubsidyRun {
         withUnsafeMutablePointer(to: &frames) { pointer in
             let ranges = split.parts.parts
             let decoder =
-                part == 0 ? CSVDecoder(localOffset: localOffset) : CSVDecoder(localOffset: localOffset, after: split.layout)
+                part == 0
+                ? CSVDecoder(localOffset: localOffset) : CSVDecoder(localOffset: localOffset, after: split.layout)
             let firstLine = decoder.nextLine
             var sink = PartSink(decoder: decoder, frames: pointer, skipping: part > 0)
             var result = DecodedPart()

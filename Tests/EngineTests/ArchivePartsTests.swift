@@ -47,7 +47,9 @@ struct ArchivePartsTests {
         var cuts: Set<Int> = []
         let lineEnds = content.indices.filter { content[$0] == 0x0A }
         cuts.insert(lineEnds[10] + 1)
-        if let crlf = content.indices.dropFirst(headerEnd).first(where: { content[$0] == 0x0D }) { cuts.insert(crlf + 1) }
+        if let crlf = content.indices.dropFirst(headerEnd).first(where: { content[$0] == 0x0D }) {
+            cuts.insert(crlf + 1)
+        }
         cuts.insert(lineEnds[40] + 5)
         cuts.insert(lineEnds[40] + 9)
         if let long = content.indices.first(where: { index in
@@ -79,7 +81,8 @@ struct ArchivePartsTests {
         let folder = TemporaryFolder()
         defer { folder.remove() }
         let content = Self.content(seed: seed)
-        let path = folder.write("all.csv.zst", bytes: try Self.frames(content, cuts: Self.cuts(in: content, seed: seed)))
+        let path = folder.write(
+            "all.csv.zst", bytes: try Self.frames(content, cuts: Self.cuts(in: content, seed: seed)))
         let file = InputFile(path: path, fileSystemPath: path)
         var reader = ArchiveReader()
         let split = try #require(SplitArchive.plan(file, partBytes: 1, localOffset: 8 * 3600, reader: &reader))
@@ -117,7 +120,9 @@ struct ArchivePartsTests {
         let middle = archive.count / 2
         for offset in 0..<8 { archive[middle + offset] ^= 0x5A }
         let bad = folder.write("in/bad.csv.zst", bytes: archive)
-        let good = folder.write("in/good.csv", bytes: Array(("vin,ts,odometer_km,fc_current_a\n" + fleetRows(seed: 9).joined(separator: "\n")).utf8))
+        let good = folder.write(
+            "in/good.csv",
+            bytes: Array(("vin,ts,odometer_km,fc_current_a\n" + fleetRows(seed: 9).joined(separator: "\n")).utf8))
         let reference = try Self.run([bad, good], threads: 1)
         #expect(reference.json.contains("\"status\": \"failed\""))
         let withoutBad = try runReport([good], settings: RunSettings(threads: 1))
