@@ -294,8 +294,9 @@ public struct RunSettings: Sendable {
     public var memoryLimit: Int
     /// Frames each worker buffers before summarising them (by default from `memoryLimit`).
     public var chunkFrames: Int
-    /// Room for readings a worker's buffers keep from file to file: 2^20 (16 MiB), less under
-    /// a small budget, at least two chunks.
+    /// Room for readings a worker's chunk keeps from file to file: 2^20 (36 MiB with their
+    /// vehicles and grouped copy; a chunk usually needs a sixth of it), less under a small
+    /// budget, at least two chunks.
     public var retainedReadings: Int {
         max(2 * chunkFrames, min(1 << 20, memoryLimit / threads / 64))
     }

@@ -3,17 +3,17 @@ import Timelines
 
 /// Turns a stream of frames (one file at a time) into per-vehicle segments: a `FrameSink`.
 ///
-/// Frames are grouped by vehicle in reusable buffers; when a file ends, or when more than
-/// `chunkFrames` frames are buffered, each vehicle's buffer is sorted and summarised as a
-/// `Segment`. On a chunk boundary the last `holdBack` frames of each vehicle stay buffered, so
-/// lines that are only locally out of order do not make segments overlap. Memory is bounded by
-/// `chunkFrames` plus `holdBack` frames a vehicle, whatever the size of a file. Buffers that grew
-/// are given back when a file ends and together they have room for more than `retainedReadings`
-/// (one file per vehicle would otherwise keep every vehicle's largest file's worth). One reducer
-/// per worker thread.
+/// Frames are kept in one chunk in the order they come; when a file ends, or when more than
+/// `chunkFrames` frames came since the last summary, the chunk is grouped by vehicle and each
+/// vehicle's run is sorted and summarised as a `Segment`. On a chunk boundary the last
+/// `holdBack` frames of each vehicle are kept for the next chunk, so lines that are only
+/// locally out of order do not make segments overlap. Memory is bounded by `chunkFrames` plus
+/// `holdBack` frames a vehicle, whatever the size of a file, and does not grow with the number
+/// of vehicles a worker meets; room beyond `retainedReadings` is given back when a file ends.
+/// One reducer per worker thread.
 public struct SegmentReducer: FrameSink {
     private var table = VinTable()
-    private let buffers = ReadingBuffers()
+    private let buffers: ChunkReadings
     private var touched: [Int] = []
     /// The current file's VIN numbers (see `FrameSink`) → index in `table`; -1 when not yet seen.
     private var fileVehicles: [Int] = []
@@ -47,6 +47,7 @@ public struct SegmentReducer: FrameSink {
         self.limits = limits
         self.chunkFrames = max(chunkFrames, 1)
         self.holdBack = holdBack
+        buffers = ChunkReadings(capacity: self.chunkFrames + self.chunkFrames / 4)
     }
 
     /// Adds one frame of the current file.
@@ -81,18 +82,18 @@ public struct SegmentReducer: FrameSink {
     /// Ends the current file: summarises what is buffered and returns the file's segments.
     public mutating func finishFile() -> [(vin: Vin, segment: Segment)] {
         summarise(final: true)
-        if buffers.capacityTotal > retainedReadings { buffers.releaseEmpty() }
+        if buffers.capacityTotal > retainedReadings { buffers.shrink(to: chunkFrames + chunkFrames / 4) }
         fileVehicles.removeAll(keepingCapacity: true)
         defer { segments.removeAll() }
         return segments
     }
 
-    /// Readings the per-vehicle buffers have room for, together (what they cost in memory).
+    /// Readings the chunk has room for (what it costs in memory).
     var bufferedRoom: Int { buffers.capacityTotal }
 
     /// Drops everything of the current file (it failed: it counts whole or not at all).
     public mutating func discardFile() {
-        for index in touched { buffers.removeFirst(buffers.count(of: index), of: index) }
+        buffers.removeAll(touched)
         touched.removeAll(keepingCapacity: true)
         fileVehicles.removeAll(keepingCapacity: true)
         sinceSummary = 0
@@ -100,17 +101,20 @@ public struct SegmentReducer: FrameSink {
     }
 
     private mutating func summarise(final: Bool) {
-        var stillBuffered: [Int] = []
         sinceSummary = 0
-        for index in touched {
-            let readings = buffers.sort(index)
+        let grouped = touched
+        touched.removeAll(keepingCapacity: true)
+        buffers.group(grouped)
+        for index in grouped {
+            let readings = buffers.run(of: index)
+            sortNearlySorted(readings)
             var cut = readings.count
             if !final {
                 cut = readings.count - holdBack
                 // Frames with one timestamp stay together: duplicates are resolved in one place.
                 while cut > 0 && cut < readings.count && readings[cut].ts == readings[cut - 1].ts { cut += 1 }
                 if cut <= 0 || cut >= readings.count {
-                    stillBuffered.append(index)
+                    keep(readings, of: index)
                     continue
                 }
             }
@@ -118,15 +122,23 @@ public struct SegmentReducer: FrameSink {
             if cutAtLocalDays {
                 for (day, dayYear) in Self.localDays(of: run, offset: year.offset) {
                     segments.append(
-                        (table.vins[index], Segment(sortedReadings: UnsafeBufferPointer(rebasing: day), year: dayYear, limits: limits)))
+                        (
+                            table.vins[index],
+                            Segment(sortedReadings: UnsafeBufferPointer(rebasing: day), year: dayYear, limits: limits)
+                        ))
                 }
             } else {
                 segments.append((table.vins[index], Segment(sortedReadings: run, year: year, limits: limits)))
             }
-            buffers.removeFirst(cut, of: index)
-            if cut < readings.count { stillBuffered.append(index) }
+            if cut < readings.count { keep(UnsafeMutableBufferPointer(rebasing: readings[cut...]), of: index) }
         }
-        touched = stillBuffered
+    }
+
+    /// Puts readings held back from a summary first in the next chunk, in order.
+    private mutating func keep(_ readings: UnsafeMutableBufferPointer<Reading>, of index: Int) {
+        for reading in readings {
+            if buffers.append(reading, to: index) { touched.append(index) }
+        }
     }
 }
 
@@ -149,99 +161,146 @@ extension SegmentReducer {
     }
 }
 
-/// One growable buffer of readings per vehicle, kept from file to file: appending is a store
-/// and an increment, without the copy-on-write checks of an array of arrays.
-private final class ReadingBuffers {
-    private struct Buffer {
-        var base: UnsafeMutablePointer<Reading>
-        var count: Int
-        var capacity: Int
-    }
-
-    private var buffers: UnsafeMutablePointer<Buffer>
-    private var capacity = 64
-    /// The number of vehicles with a buffer.
+/// The readings of one chunk in the order they came, each with its vehicle, then grouped by
+/// vehicle (a counting sort, stable) when the chunk is summarised. Appending a row is two stores
+/// into sequential memory whatever the number of vehicles, and the memory is the chunk's, not a
+/// buffer per vehicle a worker has met.
+private final class ChunkReadings {
+    private var readings: UnsafeMutablePointer<Reading>
+    private var vehicleOf: UnsafeMutablePointer<Int32>
+    /// The last chunk's readings grouped by vehicle (`group`).
+    private var grouped: UnsafeMutablePointer<Reading>
+    private var capacity: Int
+    private var count = 0
+    /// Readings in `grouped`.
+    private var groupedCount = 0
+    /// Per vehicle (raw memory: no copy-on-write or exclusivity checks on the hot path):
+    /// readings in the chunk being filled; where its run starts in `grouped`, and how long it
+    /// is; where its next reading goes while grouping.
+    private var counts: UnsafeMutablePointer<Int32>
+    private var runStart: UnsafeMutablePointer<Int>
+    private var runCount: UnsafeMutablePointer<Int>
+    private var cursor: UnsafeMutablePointer<Int>
+    /// The number of vehicles with a counter, and room for them.
     private(set) var vehicles = 0
-    /// Readings the buffers have room for, together.
-    private(set) var capacityTotal = 0
-    private static let initialCapacity = 16
+    private var vehicleRoom = 64
 
-    init() {
-        buffers = .allocate(capacity: capacity)
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        readings = .allocate(capacity: self.capacity)
+        vehicleOf = .allocate(capacity: self.capacity)
+        grouped = .allocate(capacity: self.capacity)
+        counts = .allocate(capacity: vehicleRoom)
+        runStart = .allocate(capacity: vehicleRoom)
+        runCount = .allocate(capacity: vehicleRoom)
+        cursor = .allocate(capacity: vehicleRoom)
     }
 
     deinit {
-        for index in 0..<vehicles { buffers[index].base.deallocate() }
-        buffers.deallocate()
+        readings.deallocate()
+        vehicleOf.deallocate()
+        grouped.deallocate()
+        counts.deallocate()
+        runStart.deallocate()
+        runCount.deallocate()
+        cursor.deallocate()
     }
 
-    /// Adds an empty buffer for the next vehicle.
+    /// Readings the chunk has room for (what it costs in memory: 36 bytes each).
+    var capacityTotal: Int { capacity }
+
+    /// Adds a counter for the next vehicle.
     func addVehicle() {
-        if vehicles == capacity {
-            let larger = UnsafeMutablePointer<Buffer>.allocate(capacity: capacity * 2)
-            larger.moveInitialize(from: buffers, count: vehicles)
-            buffers.deallocate()
-            buffers = larger
-            capacity *= 2
+        if vehicles == vehicleRoom {
+            vehicleRoom *= 2
+            counts = Self.grown(counts, to: vehicleRoom, keeping: vehicles)
+            runStart = Self.grown(runStart, to: vehicleRoom, keeping: vehicles)
+            runCount = Self.grown(runCount, to: vehicleRoom, keeping: vehicles)
+            cursor = Self.grown(cursor, to: vehicleRoom, keeping: vehicles)
         }
-        let room = Self.initialCapacity
-        (buffers + vehicles).initialize(to: Buffer(base: .allocate(capacity: room), count: 0, capacity: room))
+        (counts + vehicles).initialize(to: 0)
+        (runStart + vehicles).initialize(to: 0)
+        (runCount + vehicles).initialize(to: 0)
+        (cursor + vehicles).initialize(to: 0)
         vehicles += 1
-        capacityTotal += room
     }
 
-    /// Appends to vehicle `index`'s buffer; returns whether it was empty before.
+    private static func grown<T>(_ old: UnsafeMutablePointer<T>, to room: Int, keeping count: Int)
+        -> UnsafeMutablePointer<T>
+    {
+        let new = UnsafeMutablePointer<T>.allocate(capacity: room)
+        new.moveInitialize(from: old, count: count)
+        old.deallocate()
+        return new
+    }
+
+    /// Appends a reading of vehicle `index`; returns whether it is the vehicle's first in the
+    /// chunk.
     @inline(__always)
     func append(_ reading: Reading, to index: Int) -> Bool {
-        let buffer = buffers + index
-        let count = buffer.pointee.count
-        if count == buffer.pointee.capacity { grow(buffer) }
-        (buffer.pointee.base + count).initialize(to: reading)
-        buffer.pointee.count = count + 1
-        return count == 0
+        if count == capacity { resize(capacity + capacity / 2) }
+        (readings + count).initialize(to: reading)
+        vehicleOf[count] = Int32(truncatingIfNeeded: index)
+        count += 1
+        let before = counts[index]
+        counts[index] = before + 1
+        return before == 0
     }
 
-    private func grow(_ buffer: UnsafeMutablePointer<Buffer>) {
-        let capacity = buffer.pointee.capacity * 2
-        let base = UnsafeMutablePointer<Reading>.allocate(capacity: capacity)
-        base.moveInitialize(from: buffer.pointee.base, count: buffer.pointee.count)
-        buffer.pointee.base.deallocate()
-        buffer.pointee.base = base
-        capacityTotal += capacity - buffer.pointee.capacity
-        buffer.pointee.capacity = capacity
-    }
-
-    /// Gives back the room of every empty buffer that grew.
-    func releaseEmpty() {
-        let room = Self.initialCapacity
-        for index in 0..<vehicles where buffers[index].count == 0 && buffers[index].capacity > room {
-            buffers[index].base.deallocate()
-            buffers[index].base = .allocate(capacity: room)
-            capacityTotal -= buffers[index].capacity - room
-            buffers[index].capacity = room
+    /// Groups the chunk's readings by vehicle, the runs in the order of `vehicles` (those with
+    /// readings), each in the order its readings came; the chunk is then empty.
+    func group(_ vehicles: [Int]) {
+        var offset = 0
+        for index in vehicles {
+            runStart[index] = offset
+            cursor[index] = offset
+            runCount[index] = Int(counts[index])
+            offset += Int(counts[index])
+            counts[index] = 0
         }
-    }
-
-    /// The number of readings in vehicle `index`'s buffer.
-    func count(of index: Int) -> Int { buffers[index].count }
-
-    /// Sorts vehicle `index`'s buffer; the readings stay valid until it next changes.
-    func sort(_ index: Int) -> UnsafeMutableBufferPointer<Reading> {
-        let readings = UnsafeMutableBufferPointer(start: buffers[index].base, count: buffers[index].count)
-        sortNearlySorted(readings)
-        return readings
-    }
-
-    /// Drops the first `count` readings of vehicle `index`, keeping the rest in order.
-    func removeFirst(_ count: Int, of index: Int) {
-        let buffer = buffers + index
-        let rest = buffer.pointee.count - count
-        if rest > 0 {
-            // The two ranges may overlap: copyMemory moves like memmove (readings are trivial).
-            UnsafeMutableRawPointer(buffer.pointee.base).copyMemory(
-                from: buffer.pointee.base + count, byteCount: rest * MemoryLayout<Reading>.stride)
+        for position in 0..<count {
+            let index = Int(vehicleOf[position])
+            (grouped + cursor[index]).initialize(to: readings[position])
+            cursor[index] += 1
         }
-        buffer.pointee.count = rest
+        groupedCount = count
+        count = 0
+    }
+
+    /// Vehicle `index`'s readings of the last `group`; valid until the next one.
+    func run(of index: Int) -> UnsafeMutableBufferPointer<Reading> {
+        UnsafeMutableBufferPointer(start: grouped + runStart[index], count: runCount[index])
+    }
+
+    /// Drops the chunk being filled (whose vehicles are `vehicles`).
+    func removeAll(_ vehicles: [Int]) {
+        for index in vehicles { counts[index] = 0 }
+        count = 0
+    }
+
+    /// Gives back room beyond `room` readings, while the chunk is empty.
+    func shrink(to room: Int) {
+        precondition(count == 0, "the chunk shrinks only between files")
+        groupedCount = 0
+        if capacity > room { resize(max(room, 16)) }
+    }
+
+    private func resize(_ newCapacity: Int) {
+        let newReadings = UnsafeMutablePointer<Reading>.allocate(capacity: newCapacity)
+        newReadings.moveInitialize(from: readings, count: count)
+        readings.deallocate()
+        readings = newReadings
+        let newVehicles = UnsafeMutablePointer<Int32>.allocate(capacity: newCapacity)
+        newVehicles.moveInitialize(from: vehicleOf, count: count)
+        vehicleOf.deallocate()
+        vehicleOf = newVehicles
+        // Runs being read (readings held back are appended while they are) stay valid.
+        let newGrouped = UnsafeMutablePointer<Reading>.allocate(capacity: newCapacity)
+        newGrouped.moveInitialize(from: grouped, count: min(groupedCount, newCapacity))
+        grouped.deallocate()
+        grouped = newGrouped
+        groupedCount = min(groupedCount, newCapacity)
+        capacity = newCapacity
     }
 }
 

@@ -170,6 +170,45 @@ struct SegmentTests {
 
     // Property: the reducer's sort for nearly ordered lines gives what the library sort gives,
     // whether lines are in order, locally swapped, late by far, or fully shuffled.
+    // SPEC 3.1: the figures do not depend on how frames are grouped while reading. The reducer
+    // keeps one chunk of frames in arrival order, grouped by vehicle (a stable counting sort)
+    // when summarised; each vehicle's last `holdBack` frames go first into the next chunk. With
+    // many vehicles interleaved and chunks smaller than what is held back, the chunk must grow
+    // while readings are held back and keep every vehicle's order.
+    @Test(
+        "many vehicles interleaved, chunks smaller than held back: each vehicle's figures are its timeline's",
+        arguments: [(7, 3), (50, 30), (1_000, 200)])
+    func interleavedVehicles(_ chunkFrames: Int, _ vehicleCount: Int) throws {
+        let year = ReportYear(2025, offset: 8 * 3600)
+        var random = SplitMix(seed: UInt64(chunkFrames))
+        var reducer = SegmentReducer(year: year, limits: limits, chunkFrames: chunkFrames, holdBack: 16)
+        var timelines: [Vin: [Reading]] = [:]
+        var lines: [(Vin, Reading)] = []
+        for vehicle in 0..<vehicleCount {
+            let vin = try #require(Vin(String(format: "LZYTEST%010d", vehicle)))
+            let readings = randomReadings(&random, count: 40 + Int(random.next() % 200), start: year.start + 100)
+            timelines[vin] = readings
+            lines += readings.map { (vin, $0) }
+        }
+        // Rows of all vehicles mixed, each vehicle's in time order but for local swaps.
+        lines.sort { $0.1.ts != $1.1.ts ? $0.1.ts < $1.1.ts : $0.0 < $1.0 }
+        for index in stride(from: 1, to: lines.count, by: 3) where random.next() % 3 == 0 {
+            lines.swapAt(index - 1, index)
+        }
+        for (vin, reading) in lines {
+            reducer.accept(Frame(vin: vin, ts: reading.ts, odometer: reading.odometer, current: reading.current))
+        }
+        var segments: [Vin: [Segment]] = [:]
+        for (vin, segment) in reducer.finishFile() { segments[vin, default: []].append(segment) }
+        #expect(segments.count == vehicleCount)
+        for (vin, readings) in timelines {
+            let expected = VehicleYear(Timeline(vin: vin, readings: readings), year: year, limits: limits)
+            let list = try #require(segments[vin])
+            let joined = try #require(SegmentJoin.figures(list, year: year, limits: limits), "\(vin): segments overlap")
+            #expect(joined == expected, "\(vin) in \(list.count) segments")
+        }
+    }
+
     @Test("sorting nearly ordered readings agrees with the library sort", arguments: [0, 1, 2, 3])
     func nearlySorted(_ disorder: Int) {
         var random = SplitMix(seed: UInt64(40 + disorder))
